@@ -1,0 +1,42 @@
+// Aligned host memory with live and peak byte counts.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "graft/runtime.h"
+
+namespace graft {
+namespace {
+constexpr size_t kAlignment = 64;  // a cache line, and enough for any AVX load
+std::atomic<int64_t> g_live_bytes{0}, g_peak_bytes{0}, g_live_buffers{0}, g_total{0};
+}  // namespace
+
+void* host_alloc(size_t bytes) {
+  // aligned_alloc needs a size that is a multiple of the alignment; zero-size buffers get one line.
+  size_t rounded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
+  if (rounded == 0) rounded = kAlignment;
+  void* ptr = std::aligned_alloc(kAlignment, rounded);
+  if (!ptr) throw Error("host_alloc: out of memory allocating " + std::to_string(bytes) + " bytes");
+  int64_t live = g_live_bytes.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
+  int64_t peak = g_peak_bytes.load();
+  while (live > peak && !g_peak_bytes.compare_exchange_weak(peak, live)) {
+  }
+  g_live_buffers.fetch_add(1);
+  g_total.fetch_add(1);
+  return ptr;
+}
+
+void host_free(void* ptr, size_t bytes) {
+  if (!ptr) return;
+  std::free(ptr);
+  g_live_bytes.fetch_sub(static_cast<int64_t>(bytes));
+  g_live_buffers.fetch_sub(1);
+}
+
+MemoryStats host_memory_stats() {
+  return MemoryStats{g_live_bytes.load(), g_peak_bytes.load(), g_live_buffers.load(), g_total.load()};
+}
+
+void reset_peak_memory() { g_peak_bytes.store(g_live_bytes.load()); }
+
+}  // namespace graft

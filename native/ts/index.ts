@@ -1,0 +1,14 @@
+/**
+ * @graft/native: Graft's C++ (AVX2+FMA, threads) and CUDA kernels with typed TypeScript bindings.
+ *
+ * Every kernel takes Float32Array (or Int32Array) views and writes its output in place; shapes are
+ * validated natively and a bad argument throws an Error naming the op, the argument and the sizes.
+ * Each kernel also has a naive reference (`impl = 'ref'`) that the tests compare it with.
+ *
+ * @example
+ * import { gemm, capabilities } from '@graft/native';
+ * console.log(capabilities().isa);
+ */
+export { loadAddon, addonPath, addonCandidates, type Impl } from './addon.js';
+export * from './runtime.js';
+export * from './kernels/gemm.js';

@@ -12,3 +12,13 @@
 export { loadAddon, addonPath, addonCandidates, type Impl } from './addon.js';
 export * from './runtime.js';
 export * from './kernels/gemm.js';
+export * from './kernels/conv2d.js';
+export * from './kernels/pool.js';
+export * from './kernels/elementwise.js';
+export * from './kernels/reduce.js';
+export * from './kernels/softmax.js';
+export * from './kernels/loss.js';
+export * from './kernels/indexing.js';
+export * from './kernels/norm.js';
+export * from './kernels/random.js';
+export * from './kernels/optim.js';

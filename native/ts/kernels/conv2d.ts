@@ -1,0 +1,2 @@
+// Filled in with the conv2d kernels.
+export {};

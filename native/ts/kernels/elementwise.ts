@@ -1,0 +1,2 @@
+// Filled in with the elementwise kernels.
+export {};

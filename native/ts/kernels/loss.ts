@@ -1,0 +1,2 @@
+// Filled in with the loss kernels.
+export {};

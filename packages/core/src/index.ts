@@ -1,0 +1,4 @@
+/**
+ * @graft/core: tensors, autograd, nn layers, optimizers, models, safetensors and checkpoints.
+ */
+export {};

@@ -1,0 +1,4 @@
+/**
+ * @graft/data: datasets, splits, transforms and a threaded loader.
+ */
+export {};

@@ -22,3 +22,4 @@ export * from './kernels/indexing.js';
 export * from './kernels/norm.js';
 export * from './kernels/random.js';
 export * from './kernels/optim.js';
+export * from './cuda.js';

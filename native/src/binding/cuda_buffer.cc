@@ -1,0 +1,151 @@
+// CUDA device buffers and device-wide calls:
+//   new CudaDeviceBuffer(bytes, device)  (cudaAlloc in TypeScript), buffer.dispose(),
+//   cudaUpload(buffer, Float32Array), cudaDownload(buffer, Float32Array),
+//   cudaMemoryStats(), cudaEmptyCache(), cudaSynchronize(device).
+// Each throws "<op>: Graft was built without CUDA ..." (stub) or "<op>: no CUDA device: <reason>".
+#include "binding/cuda_buffer.h"
+
+#include <exception>
+#include <string>
+
+#include "graft/cuda.h"
+
+namespace graft::binding {
+namespace {
+
+// Tags the objects this class makes so no other object can pass for a device buffer.
+constexpr napi_type_tag kDeviceBufferTag = {0x6a1c0e5b2f3d4c71ULL, 0x9e8d7c6b5a4f3e21ULL};
+
+class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "CudaDeviceBuffer",
+                       {InstanceMethod<&DeviceBuffer::Dispose>("dispose"),
+                        InstanceAccessor<&DeviceBuffer::Bytes>("bytes"),
+                        InstanceAccessor<&DeviceBuffer::Device>("device"),
+                        InstanceAccessor<&DeviceBuffer::Disposed>("disposed")});
+  }
+
+  explicit DeviceBuffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeviceBuffer>(info) {
+    Args args(info, "cudaAlloc");
+    const int64_t bytes = args.integer(0, "bytes", 0);
+    const int64_t device = args.is_undefined(1) ? 0 : args.integer(1, "device", 0);
+    if (bytes > (int64_t(1) << 40)) args.fail("argument 'bytes' is too large: " + std::to_string(bytes));
+    if (device > 1024) args.fail("argument 'device' is too large: " + std::to_string(device));
+    try {
+      data_ = cuda::device_alloc("cudaAlloc", static_cast<size_t>(bytes), static_cast<int>(device));
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());  // a constructor has no Export() trampoline
+    }
+    bytes_ = bytes;
+    device_ = static_cast<int>(device);
+    info.This().As<Napi::Object>().TypeTag(&kDeviceBufferTag);
+  }
+
+  ~DeviceBuffer() override { release(); }
+
+  static DeviceBuffer* From(Napi::Value value) {
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kDeviceBufferTag)) return nullptr;
+    return Unwrap(value.As<Napi::Object>());
+  }
+
+  DeviceFloats floats() const { return DeviceFloats{static_cast<float*>(data_), bytes_ / 4, device_}; }
+  bool disposed() const { return disposed_; }
+
+ private:
+  void release() {
+    if (!disposed_) cuda::device_free(data_);
+    disposed_ = true;
+    data_ = nullptr;
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    release();  // disposing twice is harmless
+    return info.Env().Undefined();
+  }
+  Napi::Value Bytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(bytes_)); }
+  Napi::Value Device(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), device_); }
+  Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), disposed_); }
+
+  void* data_ = nullptr;
+  int64_t bytes_ = 0;
+  int device_ = 0;
+  bool disposed_ = false;
+};
+
+Napi::Value Upload(const Napi::CallbackInfo& info) {
+  Args args(info, "cudaUpload");
+  args.expect_count(2);
+  DeviceFloats dst = device_floats(info, args, 0, "buffer");
+  Span<float> src = args.floats(1, "data");
+  if (src.size > dst.size)
+    args.fail("argument 'data' has " + std::to_string(src.size) + " elements but 'buffer' holds only " +
+              std::to_string(dst.size) + " floats");
+  cuda::upload("cudaUpload", dst.device, dst.data, src.data, static_cast<size_t>(src.size) * 4);
+  return info.Env().Undefined();
+}
+
+Napi::Value Download(const Napi::CallbackInfo& info) {
+  Args args(info, "cudaDownload");
+  args.expect_count(2);
+  DeviceFloats src = device_floats(info, args, 0, "buffer");
+  Span<float> dst = args.floats(1, "out");
+  if (dst.size > src.size)
+    args.fail("argument 'out' has " + std::to_string(dst.size) + " elements but 'buffer' holds only " +
+              std::to_string(src.size) + " floats");
+  cuda::download("cudaDownload", src.device, dst.data, src.data, static_cast<size_t>(dst.size) * 4);
+  return info.Env().Undefined();
+}
+
+Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
+  const cuda::DeviceMemoryStats s = cuda::device_memory_stats("cudaMemoryStats");
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("liveBytes", double(s.live_bytes));
+  out.Set("peakBytes", double(s.peak_bytes));
+  out.Set("cachedBytes", double(s.cached_bytes));
+  out.Set("liveBlocks", double(s.live_blocks));
+  out.Set("deviceAllocations", double(s.device_allocations));
+  out.Set("cacheHits", double(s.cache_hits));
+  return out;
+}
+
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  cuda::empty_cache("cudaEmptyCache");
+  return info.Env().Undefined();
+}
+
+Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  Args args(info, "cudaSynchronize");
+  const int64_t device = args.is_undefined(0) ? -1 : args.integer(0, "device", 0);
+  cuda::synchronize("cudaSynchronize", static_cast<int>(device > 1024 ? 1024 : device));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+DeviceFloats device_floats(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
+  DeviceBuffer* buffer = i < info.Length() ? DeviceBuffer::From(info[i]) : nullptr;
+  if (buffer == nullptr)
+    args.fail_type("argument '" + std::string(name) + "' must be a CUDA device buffer made by cudaAlloc()");
+  if (buffer->disposed()) args.fail("argument '" + std::string(name) + "' is a disposed CUDA device buffer");
+  return buffer->floats();
+}
+
+void require_same_device(const Args& args, std::initializer_list<std::pair<const char*, DeviceFloats>> buffers) {
+  if (buffers.size() == 0) return;
+  const auto& first = *buffers.begin();
+  for (const auto& [name, buffer] : buffers)
+    if (buffer.device != first.second.device)
+      args.fail("argument '" + std::string(name) + "' is on device " + std::to_string(buffer.device) +
+                " but '" + first.first + "' is on device " + std::to_string(first.second.device));
+}
+
+GRAFT_BINDING(cuda_buffer) {
+  exports.Set("CudaDeviceBuffer", DeviceBuffer::Define(env));
+  Export(exports, "cudaUpload", Upload);
+  Export(exports, "cudaDownload", Download);
+  Export(exports, "cudaMemoryStats", MemoryStats);
+  Export(exports, "cudaEmptyCache", EmptyCache);
+  Export(exports, "cudaSynchronize", Synchronize);
+}
+
+}  // namespace graft::binding

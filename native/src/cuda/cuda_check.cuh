@@ -1,0 +1,49 @@
+// Checked CUDA calls, shared by every file in src/cuda/. A CUDA call is always checked, and the last
+// error is checked after every launch; failures throw graft::Error "<op>: <what> failed: <CUDA error>".
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <string>
+
+#include "graft/cuda.h"
+#include "graft/runtime.h"
+
+namespace graft::cuda {
+
+[[noreturn]] inline void throw_cuda_error(const char* op, const char* what, cudaError_t status) {
+  throw Error(std::string(op) + ": " + what + " failed: " + cudaGetErrorName(status) + " (" +
+              cudaGetErrorString(status) + ")");
+}
+
+inline void check(const char* op, const char* what, cudaError_t status) {
+  if (status != cudaSuccess) {
+    cudaGetLastError();  // clear a non-sticky error so the next op starts clean
+    throw_cuda_error(op, what, status);
+  }
+}
+
+// After every <<<...>>>: a bad launch configuration shows up here, not at the next call.
+inline void check_launch(const char* op, const char* kernel_name) {
+  cudaError_t status = cudaGetLastError();
+  if (status != cudaSuccess) throw_cuda_error(op, kernel_name, status);
+}
+
+// The device's one stream (created on first use, non-blocking). Calls require_device first.
+cudaStream_t stream_for(const char* op, int device);
+
+// Compute capability major*10+minor of a device (require_device must have passed).
+int compute_capability(int device);
+
+// Blocks of `threads` covering n items, capped so a grid-stride loop covers the rest.
+inline unsigned int grid_for(int64_t n, int threads) {
+  int64_t blocks = (n + threads - 1) / threads;
+  if (blocks < 1) blocks = 1;
+  return static_cast<unsigned int>(blocks > 65535 * 8 ? 65535 * 8 : blocks);
+}
+
+}  // namespace graft::cuda
+
+#define GRAFT_CUDA_CHECK(op, call) ::graft::cuda::check((op), #call, (call))
+#define GRAFT_CUDA_CHECK_LAUNCH(op, kernel) ::graft::cuda::check_launch((op), #kernel)

@@ -111,7 +111,7 @@ Napi::Value BackwardEval(const Napi::CallbackInfo& info) {
   a.dbeta = optional_sized(args, 9, "dbeta", d.c, d.text);
   a.x = optional_sized(args, 10, "x", d.size, d.text);
   a.running_mean = optional_sized(args, 11, "runningMean", d.c, d.text);
-  if (a.dgamma && (!a.x || !a.running_mean))
+  if (!args.is_undefined(8) && (args.is_undefined(10) || args.is_undefined(11)))
     args.fail("argument 'dgamma' needs 'x' and 'runningMean' (" + d.text + ")");
   Kernel(a);
   return info.Env().Undefined();

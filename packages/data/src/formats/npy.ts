@@ -67,8 +67,10 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyTensor {
     throw new Error(`readNpy: ${file} ${what}: ${type.dtype} (${shape.join(', ')}) needs ${expected} bytes, file has ${bytes.length}`);
   }
   // Copy into a fresh, aligned buffer (the data offset is not always a multiple of the element size).
-  const buffer = bytes.slice(dataStart, expected).buffer;
-  return { data: type.make(buffer, count), shape, dtype: type.dtype };
+  // (Buffer.prototype.slice would return a view, so copy explicitly.)
+  const copy = new Uint8Array(expected - dataStart);
+  copy.set(bytes.subarray(dataStart, expected));
+  return { data: type.make(copy.buffer, count), shape, dtype: type.dtype };
 }
 
 /**

@@ -49,11 +49,13 @@ void require_same_length(const Args& args, const Span<T>& span, const char* name
               other_name + "' has " + std::to_string(other.size));
 }
 
-// A seed or stream offset: an integer in [0, 2^53).
+// A seed or stream offset: an integer in [0, 2^53) (Args::integer stops at 9e15, below 2^53).
 inline uint64_t stream_integer(const Args& args, size_t i, const char* name) {
-  const int64_t v = args.integer(i, name, 0);
-  if (v > 9007199254740991LL)
-    args.fail("argument '" + std::string(name) + "' must be below 2^53, got " + std::to_string(v));
+  const double v = args.number(i, name);
+  const std::string arg = "argument '" + std::string(name) + "'";
+  if (!std::isfinite(v) || std::floor(v) != v) args.fail(arg + " must be an integer, got " + std::to_string(v));
+  if (v < 0) args.fail(arg + " must be >= 0, got " + std::to_string(v));
+  if (v >= 9007199254740992.0) args.fail(arg + " must be below 2^53, got " + std::to_string(v));
   return static_cast<uint64_t>(v);
 }
 

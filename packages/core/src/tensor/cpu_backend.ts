@@ -1,0 +1,285 @@
+/**
+ * The CPU backend: every kernel call of every op on a 'cpu' tensor lands here, and from here in the
+ * native addon (`@graft/native`). Packed inputs are passed as subarray views starting at the tensor's
+ * offset; strided kernels (binary, where, copy) get the whole storage plus offset and strides.
+ */
+import {
+  batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, conv2dBackwardData, conv2dBackwardWeight,
+  conv2dForward, dropout, dropoutBackward, gemm, layerNorm, layerNormBackward, loadAddon, randomBernoulli,
+  randomNormal, randomUniform, type Conv2dShape,
+} from '@graft/native';
+import type { BinaryOpName, ReduceOpName, UnaryOpName, UnaryParams } from '../ops/types.js';
+import type { Backend, Conv2dSizes, Pool2dSizes } from './backend.js';
+import { registerBackend } from './backend.js';
+import type { TypedArray } from './dtype.js';
+import type { Tensor } from './tensor.js';
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+type Shape = readonly number[];
+
+/** The kernels of the addon this backend calls by their raw binding signatures. */
+interface RawKernels {
+  unary(op: string, x: F32, y: F32, alpha: number, beta: number, min: number, max: number, exponent: number): void;
+  unaryBackward(op: string, x: F32, y: F32, dy: F32, dx: F32, alpha: number, beta: number, min: number, max: number, exponent: number): void;
+  binary(op: string, shape: Shape, a: F32, aOffset: number, aStrides: Shape, b: F32, bOffset: number, bStrides: Shape, out: F32): void;
+  where(shape: Shape, c: F32, cOffset: number, cStrides: Shape, a: F32, aOffset: number, aStrides: Shape, b: F32, bOffset: number, bStrides: Shape, out: F32): void;
+  stridedCopy(shape: Shape, src: F32, srcOffset: number, srcStrides: Shape, dst: F32, dstOffset: number, dstStrides: Shape): void;
+  stridedCopyInt32(shape: Shape, src: I32, srcOffset: number, srcStrides: Shape, dst: I32, dstOffset: number, dstStrides: Shape): void;
+  castUint8ToFloat32(src: Uint8Array, dst: F32, scale: number): void;
+  castInt32ToFloat32(src: I32, dst: F32, scale: number): void;
+  castFloat32ToInt32(src: F32, dst: I32): void;
+  reduce(op: string, x: F32, outer: number, r: number, inner: number, y: F32): void;
+  argReduce(op: string, x: F32, outer: number, r: number, inner: number, y: I32): void;
+  softmax(x: F32, outer: number, d: number, inner: number, y: F32): void;
+  logSoftmax(x: F32, outer: number, d: number, inner: number, y: F32): void;
+  softmaxBackward(y: F32, dy: F32, outer: number, d: number, inner: number, dx: F32): void;
+  logSoftmaxBackward(y: F32, dy: F32, outer: number, d: number, inner: number, dx: F32): void;
+  indexSelect(x: F32, outer: number, n: number, inner: number, indices: I32, y: F32): void;
+  indexAdd(dy: F32, outer: number, m: number, inner: number, indices: I32, dx: F32, n: number): void;
+  gather(x: F32, outer: number, n: number, inner: number, index: I32, y: F32, m: number): void;
+  scatterAdd(dy: F32, outer: number, m: number, inner: number, index: I32, dx: F32, n: number): void;
+  oneHot(labels: I32, classes: number, out: F32): void;
+  crossEntropy(logits: F32, n: number, c: number, targets: I32 | null, soft: F32 | null, weights: F32 | null,
+    labelSmoothing: number, ignoreIndex: number, reduction: string, losses: F32, dlogits: F32 | null): void;
+  bceWithLogits(logits: F32, targets: F32, n: number, c: number, posWeight: F32 | null, reduction: string, losses: F32, dlogits: F32 | null): void;
+  maxPool2d(...args: unknown[]): void;
+  maxPool2dBackward(...args: unknown[]): void;
+  avgPool2d(...args: unknown[]): void;
+  avgPool2dBackward(...args: unknown[]): void;
+  adaptiveAvgPool2d(...args: unknown[]): void;
+  adaptiveAvgPool2dBackward(...args: unknown[]): void;
+}
+
+let rawCache: RawKernels | null = null;
+function raw(): RawKernels {
+  rawCache ??= loadAddon() as unknown as RawKernels;
+  return rawCache;
+}
+
+/** The whole storage of a float32 tensor. */
+function whole(t: Tensor): F32 {
+  return t.storage.data as F32;
+}
+
+/** The packed elements of a tensor, from its offset (the op made sure it is contiguous). */
+function packed(t: Tensor): F32 {
+  return (t.storage.data as F32).subarray(t.offset, t.offset + t.numel);
+}
+
+function packedI32(t: Tensor): I32 {
+  return (t.storage.data as I32).subarray(t.offset, t.offset + t.numel);
+}
+
+function opt(t: Tensor | null | undefined): F32 | undefined {
+  return t == null ? undefined : packed(t);
+}
+
+function optNull(t: Tensor | null | undefined): F32 | null {
+  return t == null ? null : packed(t);
+}
+
+function convShape(p: Conv2dSizes): Conv2dShape {
+  return {
+    n: p.n, c: p.c, h: p.h, w: p.w, k: p.k, r: p.r, s: p.s, stride: [p.strideH, p.strideW],
+    padding: [p.padH, p.padW], dilation: [p.dilH, p.dilW], groups: p.groups,
+  };
+}
+
+function unaryArgs(p: UnaryParams): [number, number, number, number, number] {
+  return [p.alpha ?? 0.01, p.beta ?? 0, p.min ?? -Infinity, p.max ?? Infinity, p.exponent ?? 1];
+}
+
+/** Element-by-element strided copy for dtypes without a copy kernel (uint8, bool, int64, float16). */
+function copyGeneric(src: Tensor, dst: Tensor): void {
+  const from = src.storage.data as TypedArray;
+  const to = dst.storage.data as TypedArray;
+  const nd = src.ndim;
+  const n = src.numel;
+  const index = new Array<number>(nd).fill(0);
+  let s = src.offset;
+  let d = dst.offset;
+  for (let i = 0; i < n; i++) {
+    to[d] = from[s] as never;
+    for (let k = nd - 1; k >= 0; k--) {
+      if (++index[k] < src.shape[k]) {
+        s += src.strides[k];
+        d += dst.strides[k];
+        break;
+      }
+      s -= (index[k] - 1) * src.strides[k];
+      d -= (index[k] - 1) * dst.strides[k];
+      index[k] = 0;
+    }
+  }
+}
+
+const cpu: Backend = {
+  device: 'cpu',
+  fill(out, value) {
+    const data = out.storage.data as TypedArray;
+    const v = data instanceof BigInt64Array ? BigInt(Math.trunc(value)) : value;
+    data.fill(v as never, out.offset, out.offset + out.numel);
+  },
+  copy(src, dst) {
+    if (src.numel === 0) return;
+    if (src.dtype === 'float32' && dst.dtype === 'float32') {
+      raw().stridedCopy(src.shape, whole(src), src.offset, src.strides, whole(dst), dst.offset, dst.strides);
+    } else if (src.dtype === 'int32' && dst.dtype === 'int32') {
+      raw().stridedCopyInt32(src.shape, src.storage.data as I32, src.offset, src.strides, dst.storage.data as I32, dst.offset, dst.strides);
+    } else if (src.dtype === dst.dtype) {
+      copyGeneric(src, dst);
+    } else {
+      throw new Error(`copy: dtype mismatch (${src.dtype} into ${dst.dtype})`);
+    }
+  },
+  cast(src, dst, scale) {
+    if (dst.dtype === 'float32' && src.dtype === 'int32') raw().castInt32ToFloat32(packedI32(src), packed(dst), scale);
+    else if (dst.dtype === 'float32' && (src.dtype === 'uint8' || src.dtype === 'bool')) {
+      raw().castUint8ToFloat32((src.storage.data as Uint8Array).subarray(src.offset, src.offset + src.numel), packed(dst), scale);
+    } else if (dst.dtype === 'int32' && src.dtype === 'float32') raw().castFloat32ToInt32(packed(src), packedI32(dst));
+    else throw new Error(`cast: no kernel converts ${src.dtype} to ${dst.dtype}`);
+  },
+  unary(op: UnaryOpName, x, y, params) {
+    raw().unary(op, packed(x), packed(y), ...unaryArgs(params));
+  },
+  unaryBackward(op: UnaryOpName, x, y, dy, dx, params) {
+    raw().unaryBackward(op, packed(x), packed(y), packed(dy), packed(dx), ...unaryArgs(params));
+  },
+  binary(op: BinaryOpName, shape, a, aStrides, b, bStrides, out) {
+    raw().binary(op, shape, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
+  },
+  where(shape, c, cStrides, a, aStrides, b, bStrides, out) {
+    raw().where(shape, whole(c), c.offset, cStrides, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
+  },
+  reduce(op: ReduceOpName, x, outer, r, inner, y) {
+    raw().reduce(op, packed(x), outer, r, inner, packed(y));
+  },
+  argReduce(op, x, outer, r, inner, y) {
+    raw().argReduce(op, packed(x), outer, r, inner, packedI32(y));
+  },
+  softmax(log, x, outer, d, inner, y) {
+    (log ? raw().logSoftmax : raw().softmax)(packed(x), outer, d, inner, packed(y));
+  },
+  softmaxBackward(log, y, dy, outer, d, inner, dx) {
+    (log ? raw().logSoftmaxBackward : raw().softmaxBackward)(packed(y), packed(dy), outer, d, inner, packed(dx));
+  },
+  gemm(g) {
+    gemm({
+      transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: g.k, alpha: g.alpha, beta: g.beta,
+      a: whole(g.a).subarray(g.a.offset), lda: g.lda, strideA: g.strideA,
+      b: whole(g.b).subarray(g.b.offset), ldb: g.ldb, strideB: g.strideB,
+      c: whole(g.c).subarray(g.c.offset), ldc: g.ldc, strideC: g.strideC, batch: g.batch,
+    });
+  },
+  indexSelect(x, outer, n, inner, indices, y) {
+    raw().indexSelect(packed(x), outer, n, inner, packedI32(indices), packed(y));
+  },
+  indexAdd(dy, outer, m, inner, indices, n, dx) {
+    raw().indexAdd(packed(dy), outer, m, inner, packedI32(indices), packed(dx), n);
+  },
+  gather(x, outer, n, inner, index, m, y) {
+    raw().gather(packed(x), outer, n, inner, packedI32(index), packed(y), m);
+  },
+  scatterAdd(dy, outer, m, inner, index, n, dx) {
+    raw().scatterAdd(packed(dy), outer, m, inner, packedI32(index), packed(dx), n);
+  },
+  oneHot(labels, classes, out) {
+    raw().oneHot(packedI32(labels), classes, packed(out));
+  },
+  conv2d(p, x, w, bias, y) {
+    conv2dForward({ ...convShape(p), x: packed(x), weight: packed(w), bias: opt(bias), y: packed(y) });
+  },
+  conv2dBackwardData(p, dy, w, dx) {
+    conv2dBackwardData({ ...convShape(p), dy: packed(dy), weight: packed(w), dx: packed(dx) });
+  },
+  conv2dBackwardWeight(p, x, dy, dw, dbias) {
+    conv2dBackwardWeight({ ...convShape(p), x: packed(x), dy: packed(dy), dw: packed(dw), dbias: opt(dbias) });
+  },
+  maxPool2d(p: Pool2dSizes, x, y, indices) {
+    raw().maxPool2d(p, packed(x), packed(y), packedI32(indices));
+  },
+  maxPool2dBackward(p, dy, indices, dx) {
+    raw().maxPool2dBackward(p, packed(dy), packedI32(indices), packed(dx));
+  },
+  avgPool2d(p, x, y) {
+    raw().avgPool2d(p, packed(x), packed(y));
+  },
+  avgPool2dBackward(p, dy, dx) {
+    raw().avgPool2dBackward(p, packed(dy), packed(dx));
+  },
+  adaptiveAvgPool2d(n, c, h, w, p, q, x, y) {
+    raw().adaptiveAvgPool2d(n, c, h, w, p, q, packed(x), packed(y));
+  },
+  adaptiveAvgPool2dBackward(n, c, h, w, p, q, dy, dx) {
+    raw().adaptiveAvgPool2dBackward(n, c, h, w, p, q, packed(dy), packed(dx));
+  },
+  batchNormTrain(a) {
+    batchNormTrain({
+      x: packed(a.x), n: a.n, c: a.c, hw: a.hw, gamma: opt(a.gamma), beta: opt(a.beta), runningMean: opt(a.runningMean),
+      runningVar: opt(a.runningVar), momentum: a.momentum, eps: a.eps, y: packed(a.y), saveMean: packed(a.saveMean),
+      saveInvStd: packed(a.saveInvstd),
+    });
+  },
+  batchNormEval(a) {
+    batchNormEval({
+      x: packed(a.x), n: a.n, c: a.c, hw: a.hw, gamma: opt(a.gamma), beta: opt(a.beta), runningMean: packed(a.runningMean),
+      runningVar: packed(a.runningVar), eps: a.eps, y: packed(a.y),
+    });
+  },
+  batchNormBackward(a) {
+    batchNormBackward({
+      x: packed(a.x), dy: packed(a.dy), n: a.n, c: a.c, hw: a.hw, gamma: opt(a.gamma), saveMean: packed(a.saveMean),
+      saveInvStd: packed(a.saveInvstd), dx: opt(a.dx), dgamma: opt(a.dgamma), dbeta: opt(a.dbeta),
+    });
+  },
+  batchNormBackwardEval(a) {
+    batchNormBackwardEval({
+      dy: packed(a.dy), n: a.n, c: a.c, hw: a.hw, gamma: opt(a.gamma), runningVar: packed(a.runningVar), eps: a.eps,
+      dx: opt(a.dx), dgamma: opt(a.dgamma), dbeta: opt(a.dbeta), x: packed(a.x), runningMean: packed(a.runningMean),
+    });
+  },
+  layerNorm(a) {
+    layerNorm({
+      x: packed(a.x), rows: a.rows, d: a.d, gamma: opt(a.gamma), beta: opt(a.beta), eps: a.eps, y: packed(a.y),
+      saveMean: packed(a.saveMean), saveInvStd: packed(a.saveInvstd),
+    });
+  },
+  layerNormBackward(a) {
+    layerNormBackward({
+      x: packed(a.x), dy: packed(a.dy), rows: a.rows, d: a.d, gamma: opt(a.gamma), saveMean: packed(a.saveMean),
+      saveInvStd: packed(a.saveInvstd), dx: opt(a.dx), dgamma: opt(a.dgamma), dbeta: opt(a.dbeta),
+    });
+  },
+  randomUniform(out, seed, offset, low, high) {
+    randomUniform(packed(out), seed, offset, low, high);
+  },
+  randomNormal(out, seed, offset, mean, std) {
+    randomNormal(packed(out), seed, offset, mean, std);
+  },
+  randomBernoulli(out, p, seed, offset) {
+    randomBernoulli(packed(out), p, seed, offset);
+  },
+  dropout(x, y, mask, p, seed, offset) {
+    const m = (mask.storage.data as Uint8Array).subarray(mask.offset, mask.offset + mask.numel);
+    dropout({ x: packed(x), y: packed(y), mask: m, p, seed, offset });
+  },
+  dropoutBackward(dy, mask, p, dx) {
+    const m = (mask.storage.data as Uint8Array).subarray(mask.offset, mask.offset + mask.numel);
+    dropoutBackward({ dy: packed(dy), mask: m, p, dx: packed(dx) });
+  },
+  crossEntropy(a) {
+    raw().crossEntropy(
+      packed(a.logits), a.n, a.c, a.targets ? packedI32(a.targets) : null, optNull(a.softTargets), optNull(a.weights),
+      a.labelSmoothing, a.ignoreIndex, a.reduction, packed(a.losses), optNull(a.dlogits),
+    );
+  },
+  bceWithLogits(a) {
+    raw().bceWithLogits(packed(a.logits), packed(a.targets), a.n, a.c, optNull(a.posWeight), a.reduction, packed(a.losses), optNull(a.dlogits));
+  },
+};
+
+registerBackend(cpu);
+
+/** The CPU backend (registered on import). */
+export const cpuBackend: Backend = cpu;

@@ -5,6 +5,13 @@
  * `manualSeed(0); const a = resnet18(); manualSeed(0); const b = resnet18();` gives equal weights.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { manualSeed as seedTensorRandom } from '../ops/creation.js';
+
+/** A generator's full state, JSON-serialisable. */
+export interface GeneratorState {
+  s: number[];
+  spareNormal: number | null;
+}
 
 /**
  * A small, fast, seedable random source (xoshiro128**, seeded through splitmix32).
@@ -98,6 +105,29 @@ export class Generator {
     return out;
   }
 
+  /**
+   * The full state (to save in a checkpoint).
+   * @example
+   * const saved = g.getState(); g.random(); g.setState(saved);
+   */
+  getState(): GeneratorState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  /**
+   * Restores a state from {@link getState}.
+   * @example
+   * g.setState(saved);
+   */
+  setState(state: GeneratorState): void {
+    const s = state.s;
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32)) {
+      throw new Error('Generator.setState: state.s must be four 32-bit integers');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = s.map((v) => v | 0);
+    this.spareNormal = typeof state.spareNormal === 'number' ? state.spareNormal : null;
+  }
+
   private standardNormal(): number {
     if (this.spareNormal !== null) {
       const s = this.spareNormal;
@@ -120,11 +150,13 @@ function rotl(x: number, k: number): number {
 let defaultGen = new Generator(0);
 
 /**
- * Seeds the default generator that layer constructors and `Dropout` draw from.
+ * Seeds every global random source: the generator that layer constructors and `Dropout` draw from,
+ * and the Philox stream of random tensor ops called without a seed (`rand`, `randn`, `dropout`).
  * @example
  * manualSeed(1234); const model = resnet20();
  */
 export function manualSeed(seed: number): void {
+  seedTensorRandom(seed);
   defaultGen = new Generator(seed);
 }
 

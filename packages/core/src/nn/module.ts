@@ -236,7 +236,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     const bad = new Set(report.mismatched.map((m) => m.key));
     for (const [key, t] of source) {
       const dst = own.get(key);
-      if (dst !== undefined && !bad.has(key)) copyInto(dst, t, key);
+      if (dst !== undefined && !bad.has(key)) copyStateInto(dst, t, key);
     }
     return report;
   }
@@ -391,7 +391,7 @@ export function describeReport(r: LoadReport): string {
 }
 
 /** Copies `src` into `dst` in place, converting the dtype. */
-export function copyInto(dst: Tensor, src: Tensor, key: string): void {
+function copyStateInto(dst: Tensor, src: Tensor, key: string): void {
   if (dst.device !== 'cpu' || src.device !== 'cpu') throw new Error(`loadStateDict: '${key}': only cpu tensors can be loaded`);
   const converted = src.dtype === dst.dtype ? src : src.to(dst.dtype);
   const values = converted.dataSync<DType>();

@@ -7,10 +7,11 @@ import { expectClose, finiteDifference, randomArray, seededRandom } from './help
 
 const isas = capabilities().detectedIsa === 'avx2+fma' ? (['avx2', 'generic'] as const) : (['generic'] as const);
 
-// (N, C, HW): 1s, primes, BatchNorm1d (HW = 1), sizes off the 8-wide vectors, zero-size dims.
+// (N, C, HW): 1s, primes, BatchNorm1d (HW = 1), sizes off the 8-wide vectors, short planes over several
+// 64-row blocks (N = 130, 67 with HW < 16), zero-size dims.
 const bnShapes: Array<[number, number, number]> = [
   [2, 1, 1], [1, 3, 2], [5, 7, 13], [3, 11, 1], [64, 3, 1], [4, 16, 49], [17, 5, 31], [2, 3, 257],
-  [0, 3, 4], [3, 0, 5], [7, 3, 0],
+  [130, 5, 3], [67, 2, 15], [0, 3, 4], [3, 0, 5], [7, 3, 0],
 ];
 // (rows, D)
 const lnShapes: Array<[number, number]> = [[1, 1], [1, 2], [3, 7], [13, 8], [5, 33], [31, 129], [2, 1000], [0, 5], [4, 0], [70, 65]];

@@ -134,6 +134,22 @@ export abstract class Optimizer<O extends Hyper> {
    * opt.loadStateDict(saved);
    */
   loadStateDict(sd: OptimizerStateDict): void {
+    this.checkStateDict(sd);
+    const params = this.paramGroups.flatMap((g) => g.params);
+    sd.paramGroups.forEach((g, i) => {
+      const group = this.paramGroups[i] as Record<string, unknown>;
+      for (const [k, v] of Object.entries(g)) if (k !== 'params' && k in this.defaults) group[k] = v;
+    });
+    this.state.clear();
+    for (const [key, s] of Object.entries(sd.state)) this.state.set(params[Number(key)], copyState(s));
+  }
+
+  /**
+   * Throws (naming what differs) unless `sd` fits this optimizer's groups and parameters.
+   * @example
+   * opt.checkStateDict(saved);
+   */
+  checkStateDict(sd: OptimizerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw new Error(`${where}: the state has ${sd.paramGroups.length} parameter groups, this optimizer ${this.paramGroups.length}`);
@@ -154,12 +170,6 @@ export abstract class Optimizer<O extends Hyper> {
         }
       }
     }
-    sd.paramGroups.forEach((g, i) => {
-      const group = this.paramGroups[i] as Record<string, unknown>;
-      for (const [k, v] of Object.entries(g)) if (k !== 'params' && k in this.defaults) group[k] = v;
-    });
-    this.state.clear();
-    for (const [key, s] of Object.entries(sd.state)) this.state.set(params[Number(key)], copyState(s));
   }
 }
 

@@ -6,7 +6,8 @@
 import {
   batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, conv2dBackwardData, conv2dBackwardWeight,
   conv2dForward, dropout, dropoutBackward, gemm, layerNorm, layerNormBackward, loadAddon, randomBernoulli,
-  randomNormal, randomUniform, type Conv2dShape,
+  randomNormal, randomUniform, maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward,
+  adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward, type Conv2dShape, type MaxPool2dShape, type AvgPool2dShape,
 } from '@graft/native';
 import type { BinaryOpName, ReduceOpName, UnaryOpName, UnaryParams } from '../ops/types.js';
 import type { Backend, Conv2dSizes, Pool2dSizes } from './backend.js';
@@ -43,12 +44,6 @@ interface RawKernels {
   crossEntropy(logits: F32, n: number, c: number, targets: I32 | null, soft: F32 | null, weights: F32 | null,
     labelSmoothing: number, ignoreIndex: number, reduction: string, losses: F32, dlogits: F32 | null): void;
   bceWithLogits(logits: F32, targets: F32, n: number, c: number, posWeight: F32 | null, reduction: string, losses: F32, dlogits: F32 | null): void;
-  maxPool2d(...args: unknown[]): void;
-  maxPool2dBackward(...args: unknown[]): void;
-  avgPool2d(...args: unknown[]): void;
-  avgPool2dBackward(...args: unknown[]): void;
-  adaptiveAvgPool2d(...args: unknown[]): void;
-  adaptiveAvgPool2dBackward(...args: unknown[]): void;
 }
 
 let rawCache: RawKernels | null = null;
@@ -83,6 +78,20 @@ function convShape(p: Conv2dSizes): Conv2dShape {
   return {
     n: p.n, c: p.c, h: p.h, w: p.w, k: p.k, r: p.r, s: p.s, stride: [p.strideH, p.strideW],
     padding: [p.padH, p.padW], dilation: [p.dilH, p.dilW], groups: p.groups,
+  };
+}
+
+function maxPoolShape(p: Pool2dSizes): MaxPool2dShape {
+  return {
+    n: p.n, c: p.c, h: p.h, w: p.w, kernelSize: [p.kernelH, p.kernelW], stride: [p.strideH, p.strideW],
+    padding: [p.padH, p.padW], dilation: [p.dilH, p.dilW], ceilMode: p.ceilMode,
+  };
+}
+
+function avgPoolShape(p: Pool2dSizes): AvgPool2dShape {
+  return {
+    n: p.n, c: p.c, h: p.h, w: p.w, kernelSize: [p.kernelH, p.kernelW], stride: [p.strideH, p.strideW],
+    padding: [p.padH, p.padW], ceilMode: p.ceilMode, countIncludePad: p.countIncludePad,
   };
 }
 
@@ -196,23 +205,23 @@ const cpu: Backend = {
   conv2dBackwardWeight(p, x, dy, dw, dbias) {
     conv2dBackwardWeight({ ...convShape(p), x: packed(x), dy: packed(dy), dw: packed(dw), dbias: opt(dbias) });
   },
-  maxPool2d(p: Pool2dSizes, x, y, indices) {
-    raw().maxPool2d(p, packed(x), packed(y), packedI32(indices));
+  maxPool2d(p, x, y, indices) {
+    maxPool2dForward({ ...maxPoolShape(p), x: packed(x), y: packed(y), indices: packedI32(indices) });
   },
   maxPool2dBackward(p, dy, indices, dx) {
-    raw().maxPool2dBackward(p, packed(dy), packedI32(indices), packed(dx));
+    maxPool2dBackward({ ...maxPoolShape(p), dy: packed(dy), indices: packedI32(indices), dx: packed(dx) });
   },
   avgPool2d(p, x, y) {
-    raw().avgPool2d(p, packed(x), packed(y));
+    avgPool2dForward({ ...avgPoolShape(p), x: packed(x), y: packed(y) });
   },
   avgPool2dBackward(p, dy, dx) {
-    raw().avgPool2dBackward(p, packed(dy), packed(dx));
+    avgPool2dBackward({ ...avgPoolShape(p), dy: packed(dy), dx: packed(dx) });
   },
-  adaptiveAvgPool2d(n, c, h, w, p, q, x, y) {
-    raw().adaptiveAvgPool2d(n, c, h, w, p, q, packed(x), packed(y));
+  adaptiveAvgPool2d(n, c, h, w, outH, outW, x, y) {
+    adaptiveAvgPool2dForward({ n, c, h, w, outH, outW, x: packed(x), y: packed(y) });
   },
-  adaptiveAvgPool2dBackward(n, c, h, w, p, q, dy, dx) {
-    raw().adaptiveAvgPool2dBackward(n, c, h, w, p, q, packed(dy), packed(dx));
+  adaptiveAvgPool2dBackward(n, c, h, w, outH, outW, dy, dx) {
+    adaptiveAvgPool2dBackward({ n, c, h, w, outH, outW, dy: packed(dy), dx: packed(dx) });
   },
   batchNormTrain(a) {
     batchNormTrain({

@@ -7,7 +7,7 @@ import {
 } from '@graft/data';
 import { randomImages } from './helpers.js';
 
-const ds = randomImages(203, [1, 28, 28], 10, 11); // 203 = 7 * 29: no batch size below divides it evenly
+const ds = randomImages(101, [1, 28, 28], 10, 11); // 101 is prime: no batch size below divides it
 const augment = compose(randAugment({ n: 2, m: 9 }), randomCrop(28, { padding: 2 }), horizontalFlip(), toFloat(), randomErasing({ p: 0.25 }));
 const open: DataLoader<Batch | UnlabelledBatch>[] = [];
 afterAll(async () => {
@@ -30,21 +30,21 @@ async function collect<B extends UnlabelledBatch>(loader: DataLoader<B>, epoch: 
 describe('DataLoader', () => {
   it('batches in order with the last batch short, or dropped', async () => {
     const batches = await collect(new DataLoader(ds, { batchSize: 32 }), 0);
-    expect(batches.map((b) => b.labels.length)).toEqual([32, 32, 32, 32, 32, 32, 11]);
-    expect(batches[6]?.shape).toEqual([11, 1, 28, 28]);
-    expect(batches[6]?.images).toBeInstanceOf(Uint8Array);
+    expect(batches.map((b) => b.labels.length)).toEqual([32, 32, 32, 5]);
+    expect(batches[3]?.shape).toEqual([5, 1, 28, 28]);
+    expect(batches[3]?.images).toBeInstanceOf(Uint8Array);
     expect([...(batches[1]?.indices ?? [])].slice(0, 3)).toEqual([32, 33, 34]);
     expect([...(batches[0]?.images.subarray(784, 1568) ?? [])]).toEqual([...ds.get(1).image]);
     const dropped = new DataLoader(ds, { batchSize: 32, dropLast: true });
-    expect(dropped.length).toBe(6);
-    expect((await collect(dropped, 0)).length).toBe(6);
+    expect(dropped.length).toBe(3);
+    expect((await collect(dropped, 0)).length).toBe(3);
     expect((await collect(new DataLoader(randomImages(0, [1, 2, 2], 1, 0), { batchSize: 4 }), 0)).length).toBe(0);
   });
 
   it('shuffles with the seed: a permutation per epoch, the same for the same (seed, epoch)', async () => {
     const loader = new DataLoader(ds, { batchSize: 50, shuffle: true, seed: 3 });
     const e0 = (await collect(loader, 0)).flatMap((b) => [...b.indices]);
-    expect([...e0].sort((a, b) => a - b)).toEqual(Array.from({ length: 203 }, (_, i) => i));
+    expect([...e0].sort((a, b) => a - b)).toEqual(Array.from({ length: 101 }, (_, i) => i));
     expect((await collect(loader, 0)).flatMap((b) => [...b.indices])).toEqual(e0);
     expect((await collect(loader, 1)).flatMap((b) => [...b.indices])).not.toEqual(e0);
     const labels = (await collect(loader, 0)).flatMap((b) => [...b.labels]);
@@ -60,14 +60,14 @@ describe('DataLoader', () => {
       await loader.close();
     }
     const [a, b, c] = runs as [Batch[], Batch[], Batch[]];
-    expect(a.length).toBe(2 * 12);
+    expect(a.length).toBe(2 * 6);
     expect(a[0]?.images).toBeInstanceOf(Float32Array);
     for (let k = 0; k < a.length; k++) {
       expect(bytes(b[k] as Batch) === bytes(a[k] as Batch)).toBe(true);
       expect(bytes(c[k] as Batch) === bytes(a[k] as Batch)).toBe(true);
     }
     // Augmentation differs between epochs for the same item.
-    expect(bytes(a[0] as Batch) === bytes(a[12] as Batch)).toBe(false);
+    expect(bytes(a[0] as Batch) === bytes(a[6] as Batch)).toBe(false);
   });
 
   it('iterating the loader runs epoch 0, 1, ... and an early break leaves it usable', async () => {
@@ -85,10 +85,10 @@ describe('DataLoader', () => {
 
   it('loads an unlabelled pool without labels', async () => {
     const { pool } = sampleKPerClass(ds, 2, 0);
-    const loader = createLoader(pool, { batchSize: 100, workers: 1, transform: toFloat() });
+    const loader = createLoader(pool, { batchSize: 50, workers: 1, transform: toFloat() });
     open.push(loader);
     const batches = await collect(loader, 0);
-    expect(batches.map((b) => b.shape[0])).toEqual([100, 83]);
+    expect(batches.map((b) => b.shape[0])).toEqual([50, 31]);
     expect('labels' in (batches[0] as object)).toBe(false);
     await loader.close();
   });

@@ -1,18 +1,23 @@
-// The CUDA backend against the CPU reference. Kernel suites need a GPU (`capabilities().cudaDevices`
-// non-empty) and are skipped, with the reason, where there is none; the error suites run everywhere
-// and check that a build without CUDA, or a machine without a GPU, gives a clear Error and no crash.
-import { describe, expect, it } from 'vitest';
+// The CUDA backend against the CPU kernels and references. Kernel suites need a GPU
+// (`capabilities().cudaDevices` non-empty) and are skipped, with the reason, where there is none; the
+// error suites run on every build and check that a build without CUDA, or a machine without a GPU,
+// gives a clear Error naming the op and no crash.
+import { afterEach, describe, expect, it } from 'vitest';
 import {
-  capabilities, cudaAlloc, cudaDownload, cudaEmptyCache, cudaFromArray, cudaMemoryStats, cudaSynchronize,
-  cudaToArray, cudaUpload, type DeviceBuffer,
+  adamStep, binary, capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaBinary, cudaClipGradNorm, cudaDownload,
+  cudaEmptyCache, cudaFromArray, cudaGemm, cudaMemoryStats, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
+  cudaSgdStep, cudaSynchronize, cudaToArray, cudaUnary, cudaUnaryBackward, cudaUpload, gemm, randomBernoulli,
+  randomNormal, randomUniform, sgdStep, unary, unaryBackward,
+  type BinaryOp, type CudaPrecision, type DeviceBuffer, type UnaryOp,
 } from '@graft/native';
-import { randomArray, seededRandom } from './helpers.js';
+import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
 const caps = capabilities();
 const hasCuda = caps.cudaDevices.length > 0;
-const skipReason = hasCuda ? '' : `no CUDA device (${caps.cudaUnavailableReason})`;
-// The stub build and a CUDA build on a machine without a GPU say so in these words.
+const why = hasCuda ? '' : ` (skipped: no CUDA device: ${caps.cudaUnavailableReason})`;
+// A stub build and a CUDA build on a machine without a GPU say so in these words.
 const unavailable = /^(\w+): (Graft was built without CUDA|no CUDA device: .+)/;
+const fake = { bytes: 64, device: 0, disposed: false, dispose: () => undefined } as DeviceBuffer;
 
 describe.skipIf(hasCuda)('cuda without a device: every entry point throws a clear Error', () => {
   it('reports why there is no device', () => {
@@ -21,22 +26,34 @@ describe.skipIf(hasCuda)('cuda without a device: every entry point throws a clea
   });
   it.each([
     ['cudaAlloc', () => cudaAlloc(16)],
+    ['cudaAlloc', () => cudaFromArray(new Float32Array(4))],
     ['cudaMemoryStats', () => cudaMemoryStats()],
     ['cudaEmptyCache', () => cudaEmptyCache()],
     ['cudaSynchronize', () => cudaSynchronize()],
-    ['cudaAlloc', () => cudaFromArray(new Float32Array(4))],
+    ['cudaClipGradNorm', () => cudaClipGradNorm([], 1)],
   ] as Array<[string, () => unknown]>)('%s', (op, call) => {
     expect(call).toThrow(unavailable);
     expect(call).toThrow(new RegExp(`^${op}: `));
   });
 });
 
-describe('cuda argument checks (any build)', () => {
-  it('rejects objects that are not device buffers before touching a device', () => {
-    const fake = { bytes: 16, device: 0, disposed: false, dispose: () => undefined } as DeviceBuffer;
-    expect(() => cudaUpload(fake, new Float32Array(4)))
-      .toThrow(/cudaUpload: argument 'buffer' must be a CUDA device buffer made by cudaAlloc\(\)/);
-    expect(() => cudaDownload(fake, new Float32Array(4))).toThrow(/cudaDownload: argument 'buffer' must be/);
+describe('cuda argument checks (any build, before any device is touched)', () => {
+  it.each([
+    ['cudaUpload', 'buffer', () => cudaUpload(fake, new Float32Array(4))],
+    ['cudaDownload', 'buffer', () => cudaDownload(fake, new Float32Array(4))],
+    ['cudaGemm', 'a', () => cudaGemm({ m: 2, n: 2, k: 2, a: fake, b: fake, c: fake })],
+    ['cudaUnary', 'x', () => cudaUnary('relu', fake, fake)],
+    ['cudaUnaryBackward', 'x', () => cudaUnaryBackward('relu', fake, fake, fake, fake)],
+    ['cudaBinary', 'a', () => cudaBinary('add', [2], fake, 0, [1], fake, 0, [1], fake)],
+    ['cudaSgdStep', 'param', () => cudaSgdStep({ param: fake, grad: fake, lr: 0.1, firstStep: true })],
+    ['cudaAdamStep', 'param', () => cudaAdamStep({ param: fake, grad: fake, expAvg: fake, expAvgSq: fake, step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 })],
+    ['cudaClipGradNorm', 'grads[0]', () => cudaClipGradNorm([fake], 1)],
+    ['cudaRandomUniform', 'out', () => cudaRandomUniform(fake, 1, 0)],
+    ['cudaRandomNormal', 'out', () => cudaRandomNormal(fake, 1, 0)],
+    ['cudaRandomBernoulli', 'out', () => cudaRandomBernoulli(fake, 0.5, 1, 0)],
+  ] as Array<[string, string, () => unknown]>)('%s rejects a non-buffer %s', (op, name, call) => {
+    const escaped = name.replace(/[[\]]/g, '\\$&');
+    expect(call).toThrow(new RegExp(`^${op}: argument '${escaped}' must be a CUDA device buffer made by cudaAlloc\\(\\)`));
   });
   it('rejects bad sizes and device indices', () => {
     expect(() => cudaAlloc(-1)).toThrow(/cudaAlloc: argument 'bytes' must be >= 0, got -1/);
@@ -45,14 +62,26 @@ describe('cuda argument checks (any build)', () => {
   });
 });
 
-describe.skipIf(!hasCuda)(`cuda device memory${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+// ---- with a GPU -----------------------------------------------------------------------------------
+// Buffers made in a test are disposed after it, so the allocator checks below see a clean slate.
+const made: DeviceBuffer[] = [];
+function dev(data: Float32Array): DeviceBuffer {
+  const buffer = cudaFromArray(data);
+  made.push(buffer);
+  return buffer;
+}
+function devZeros(n: number): DeviceBuffer {
+  return dev(new Float32Array(n));
+}
+
+describe.skipIf(!hasCuda)(`cuda device memory${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
   it('round-trips data, including odd and empty sizes', () => {
     const rand = seededRandom(1);
     for (const n of [0, 1, 7, 129, 100_003]) {
       const data = randomArray(n, rand);
-      const buffer = cudaFromArray(data);
-      expect(Array.from(cudaToArray(buffer))).toEqual(Array.from(data));
-      buffer.dispose();
+      expect(Array.from(cudaToArray(dev(data)))).toEqual(Array.from(data));
     }
   });
   it('reuses freed blocks from the cache and keeps live bytes flat', () => {
@@ -78,5 +107,232 @@ describe.skipIf(!hasCuda)(`cuda device memory${skipReason ? ` (skipped: ${skipRe
   });
   it('names a device index that does not exist', () => {
     expect(() => cudaAlloc(16, caps.cudaDevices.length)).toThrow(/cudaAlloc: argument 'device' is \d+ but there/);
+  });
+});
+
+// Tolerances against the float64 reference, per precision, for K products of values in [-1, 1]:
+// float32 rounds each FMA at 2^-24, so the error grows ~ sqrt(K) * 2^-24 (as the CPU gemm test);
+// TF32 rounds each input to a 10-bit mantissa (2^-11 relative), BF16 to 7 bits (2^-8), so each product
+// is off by up to ~2x that and the sum by ~sqrt(K) times it; float32 accumulation adds little more.
+const gemmTolerance: Record<CudaPrecision, (k: number) => Tolerance> = {
+  float32: (k) => ({ atol: 1e-5 * Math.sqrt(k + 1), rtol: 1e-5 }),
+  tf32: (k) => ({ atol: 2e-3 * Math.sqrt(k + 1), rtol: 1e-3 }),
+  bf16: (k) => ({ atol: 1.5e-2 * Math.sqrt(k + 1), rtol: 1e-2 }),
+};
+// 1, primes, sizes off the 64-wide tiles and the 16-deep K step, zero-size dims, several tiles.
+const gemmShapes: Array<[number, number, number]> = [
+  [1, 1, 1], [1, 7, 3], [5, 1, 11], [7, 13, 5], [17, 9, 31], [33, 65, 17], [64, 64, 64],
+  [100, 37, 129], [3, 0, 5], [0, 4, 4], [4, 4, 0], [257, 130, 67],
+];
+const tensorCores = hasCuda && caps.cudaDevices.every((d) => Number(d.computeCapability) >= 8);
+const precisions: CudaPrecision[] = tensorCores ? ['float32', 'tf32', 'bf16'] : ['float32'];
+
+describe.skipIf(!hasCuda).each(precisions)(`cudaGemm (%s)${why}`, (precision) => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  for (const [m, n, k] of gemmShapes) {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, () => {
+        const rand = seededRandom(m * 1000 + n * 10 + k);
+        const a = randomArray(m * k, rand), b = randomArray(k * n, rand), c0 = randomArray(m * n, rand);
+        const args = { m, n, k, transA, transB, alpha: 0.75, beta: 0.5 };
+        const expected = c0.slice();
+        gemm({ ...args, a, b, c: expected }, 'ref');
+        const c = dev(c0);
+        cudaGemm({ ...args, a: dev(a), b: dev(b), c, precision });
+        expectClose(cudaToArray(c), expected, gemmTolerance[precision](k), `cudaGemm ${precision} ${m}x${n}x${k}`);
+      });
+    }
+  }
+
+  it('strided batches with padded leading dimensions', () => {
+    const rand = seededRandom(7);
+    const [m, n, k, batch] = [66, 10, 19, 3];
+    const lda = k + 3, ldb = n + 1, ldc = n + 5;
+    const strideA = m * lda + 2, strideB = k * ldb, strideC = m * ldc + 1;
+    const a = randomArray(strideA * batch, rand), b = randomArray(strideB * batch, rand);
+    const c0 = randomArray(strideC * batch, rand);
+    const args = { m, n, k, lda, ldb, ldc, batch, strideA, strideB, strideC, beta: 1 };
+    const expected = c0.slice();
+    gemm({ ...args, a, b, c: expected }, 'ref');
+    const c = dev(c0);
+    cudaGemm({ ...args, a: dev(a), b: dev(b), c, precision });
+    expectClose(cudaToArray(c), expected, gemmTolerance[precision](k), 'batched cudaGemm');
+  });
+
+  it('beta = 0 ignores NaN already in C', () => {
+    const c = dev(new Float32Array(4).fill(NaN));
+    cudaGemm({ m: 2, n: 2, k: 2, a: dev(Float32Array.from([1, 2, 3, 4])), b: dev(Float32Array.from([1, 0, 0, 1])), c, precision });
+    expect(Array.from(cudaToArray(c))).toEqual([1, 2, 3, 4]); // small integers are exact in TF32 and BF16
+  });
+
+  it('names the argument and the sizes when a buffer is too short', () => {
+    expect(() => cudaGemm({ m: 2, n: 2, k: 2, a: devZeros(3), b: devZeros(4), c: devZeros(4), precision }))
+      .toThrow(/cudaGemm: argument 'a' has 3 elements but needs at least 4 \(m=2, n=2, k=2/);
+  });
+});
+
+// Unary and binary maps use the CPU kernels' float32 formulas; only the device's libm (expf, erfcf,
+// tanhf, powf: within 2 ulp of correctly rounded) differs from the host's, so a few ulp of relative error
+// is allowed, plus a tiny atol for results that cancel to near zero (gelu, silu at negative inputs).
+const mapTolerance: Tolerance = { atol: 1e-6, rtol: 4e-6 };
+const unaryOps: UnaryOp[] = [
+  'neg', 'abs', 'relu', 'leakyRelu', 'gelu', 'geluTanh', 'silu', 'sigmoid', 'tanh', 'exp', 'log', 'sqrt', 'rsqrt',
+  'square', 'reciprocal', 'sign', 'clamp', 'affine', 'powScalar',
+];
+const positiveOnly = new Set<UnaryOp>(['log', 'sqrt', 'rsqrt', 'powScalar', 'reciprocal']);
+const unaryParams = { alpha: 0.2, beta: -0.5, min: -0.5, max: 0.75, exponent: 1.7 };
+
+describe.skipIf(!hasCuda)(`cuda elementwise${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  it.each(unaryOps)('unary %s forward and backward on odd sizes', (op) => {
+    for (const n of [1, 7, 1000, 70_001]) {
+      const rand = seededRandom(n + op.length);
+      const x = positiveOnly.has(op) ? randomArray(n, rand, 0.1, 3) : randomArray(n, rand, -3, 3);
+      const dy = randomArray(n, rand);
+      const y = new Float32Array(n), dx = new Float32Array(n);
+      unary(op, x, y, unaryParams);
+      unaryBackward(op, x, y, dy, dx, unaryParams);
+      const xd = dev(x), yd = devZeros(n), dxd = devZeros(n);
+      cudaUnary(op, xd, yd, unaryParams);
+      cudaUnaryBackward(op, xd, yd, dev(dy), dxd, unaryParams);
+      expectClose(cudaToArray(yd), y, mapTolerance, `cudaUnary ${op} n=${n}`);
+      expectClose(cudaToArray(dxd), dx, { atol: 1e-5, rtol: 1e-5 }, `cudaUnaryBackward ${op} n=${n}`);
+    }
+  });
+
+  const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+  // [outShape, a (size, offset, strides), b (size, offset, strides)]: contiguous, row and column
+  // broadcast, a scalar, a reversed (negative-stride) view, a transposed view, and a zero-size dim.
+  const views: Array<[number[], [number, number, number[]], [number, number, number[]]]> = [
+    [[5, 7], [35, 0, [7, 1]], [35, 0, [7, 1]]],
+    [[5, 7], [35, 0, [7, 1]], [7, 0, [0, 1]]],
+    [[3, 5, 4], [12, 0, [4, 0, 1]], [5, 0, [0, 1, 0]]],
+    [[13], [13, 0, [1]], [1, 0, [0]]],
+    [[2, 9], [18, 17, [-9, -1]], [9, 0, [0, 1]]],
+    [[6, 11], [66, 0, [1, 6]], [66, 0, [11, 1]]],
+    [[4, 0, 3], [0, 0, [0, 3, 1]], [3, 0, [0, 0, 1]]],
+  ];
+  it.each(ops)('binary %s with broadcasting, negative and transposed strides', (op) => {
+    for (const [shape, [na, oa, sa], [nb, ob, sb]] of views) {
+      const rand = seededRandom(shape.length * 31 + op.length);
+      const a = randomArray(na, rand, op === 'pow' ? 0.1 : -2, 2), b = randomArray(nb, rand, -2, 2);
+      const count = shape.reduce((p, s) => p * s, 1);
+      const expected = new Float32Array(count);
+      binary(op, shape, a, oa, sa, b, ob, sb, expected);
+      const out = devZeros(count);
+      cudaBinary(op, shape, dev(a), oa, sa, dev(b), ob, sb, out);
+      expectClose(cudaToArray(out), expected, mapTolerance, `cudaBinary ${op} ${JSON.stringify(shape)}`);
+    }
+  });
+
+  it('rejects a view that reaches past its buffer', () => {
+    expect(() => cudaBinary('add', [2, 3], devZeros(5), 0, [3, 1], devZeros(3), 0, [0, 1], devZeros(6)))
+      .toThrow(/cudaBinary: argument 'a' \(5 elements\) cannot hold the view of shape \[2, 3\]/);
+  });
+});
+
+// Optimizer steps follow the CPU kernels' float32 operation order with no fused multiply-adds, so they
+// should match the CPU bit for bit; 2^-23 relative (1 ulp) is allowed in case a host compiler contracts one.
+const stepTolerance: Tolerance = { atol: 1e-30, rtol: 2 ** -23 };
+
+describe.skipIf(!hasCuda)(`cuda optimizers and clipping${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  it.each([
+    { momentum: 0, weightDecay: 0, nesterov: false, maximize: false },
+    { momentum: 0.9, weightDecay: 1e-4, nesterov: false, maximize: false, dampening: 0.1 },
+    { momentum: 0.9, weightDecay: 5e-4, nesterov: true, maximize: true },
+  ])('sgd step %o over two steps', (options) => {
+    for (const n of [1, 13, 100_003]) {
+      const rand = seededRandom(n);
+      const param = randomArray(n, rand), buf = new Float32Array(n);
+      const [pd, bd] = [dev(param), dev(buf)];
+      for (const firstStep of [true, false]) {
+        const grad = randomArray(n, rand);
+        sgdStep({ param, grad, momentumBuffer: buf, lr: 0.05, firstStep, ...options });
+        cudaSgdStep({ param: pd, grad: dev(grad), momentumBuffer: bd, lr: 0.05, firstStep, ...options });
+      }
+      expectClose(cudaToArray(pd), param, stepTolerance, `cudaSgdStep param n=${n}`);
+      expectClose(cudaToArray(bd), buf, stepTolerance, `cudaSgdStep buffer n=${n}`);
+    }
+  });
+
+  it.each([
+    { weightDecay: 0, decoupledWeightDecay: false, amsgrad: false, maximize: false },
+    { weightDecay: 1e-2, decoupledWeightDecay: false, amsgrad: true, maximize: false },
+    { weightDecay: 1e-2, decoupledWeightDecay: true, amsgrad: false, maximize: true },
+  ])('adam step %o over three steps', (options) => {
+    for (const n of [1, 13, 100_003]) {
+      const rand = seededRandom(n + 5);
+      const param = randomArray(n, rand), m = new Float32Array(n), v = new Float32Array(n), vmax = new Float32Array(n);
+      const [pd, md, vd, vmaxd] = [dev(param), dev(m), dev(v), dev(vmax)];
+      for (let step = 1; step <= 3; step++) {
+        const grad = randomArray(n, rand);
+        const hyper = { step, lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, ...options };
+        adamStep({ param, grad, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax, ...hyper });
+        cudaAdamStep({ param: pd, grad: dev(grad), expAvg: md, expAvgSq: vd, maxExpAvgSq: vmaxd, ...hyper });
+      }
+      expectClose(cudaToArray(pd), param, stepTolerance, `cudaAdamStep param n=${n}`);
+      expectClose(cudaToArray(md), m, stepTolerance, `cudaAdamStep expAvg n=${n}`);
+      expectClose(cudaToArray(vd), v, stepTolerance, `cudaAdamStep expAvgSq n=${n}`);
+    }
+  });
+
+  // The norm is a float64 sum in a different (fixed) order from the CPU's: 1e-12 relative is far below
+  // float32 and far above float64 reordering error. The scale is float(coef) on both sides.
+  it.each([2, 1, 3.5, Infinity])('clip grad norm (normType %s), deterministic across runs', (normType) => {
+    const rand = seededRandom(3);
+    const sizes = [1, 0, 7, 4099, 300_007];
+    const grads = sizes.map((n) => randomArray(n, rand));
+    const onDevice = grads.map((g) => dev(g));
+    const expected = clipGradNorm(grads, 0.5, normType);
+    const total = cudaClipGradNorm(onDevice, 0.5, normType);
+    expect(Math.abs(total - expected)).toBeLessThanOrEqual(1e-12 * expected);
+    onDevice.forEach((g, i) => expectClose(cudaToArray(g), grads[i] as Float32Array, stepTolerance, `clipped grad ${i}`));
+    const again = cudaClipGradNorm(grads.map((g) => dev(g)), 0.5, normType);
+    expect(again).toBe(cudaClipGradNorm(grads.map((g) => dev(g)), 0.5, normType));
+  });
+});
+
+describe.skipIf(!hasCuda)(`cuda random numbers: the CPU's stream mapping${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  // Offsets not a multiple of 4 and lengths off the 4-word Philox block cover partial blocks at both ends.
+  const cases: Array<[number, number, number]> = [[1, 0, 1], [42, 3, 7], [7, 5, 4097], [2 ** 40 + 3, 2 ** 33 + 1, 1001]];
+  it.each(cases)('seed %s offset %s n %s', (seed, offset, n) => {
+    const cpu = new Float32Array(n);
+    const out = devZeros(n);
+    randomUniform(cpu, seed, offset, -2, 3);
+    cudaRandomUniform(out, seed, offset, -2, 3);
+    expect(cudaToArray(out)).toEqual(cpu); // bit for bit: same words, same double arithmetic
+    randomBernoulli(cpu, 0.3, seed, offset);
+    cudaRandomBernoulli(out, 0.3, seed, offset);
+    expect(cudaToArray(out)).toEqual(cpu);
+    randomNormal(cpu, seed, offset, 0.5, 2);
+    cudaRandomNormal(out, seed, offset, 0.5, 2);
+    // Device double log/sin/cos are within 2 ulp of the host's, far below float32's 2^-24.
+    expectClose(cudaToArray(out), cpu, { atol: 1e-6, rtol: 2 ** -22 }, 'cudaRandomNormal');
+  });
+});
+
+describe.skipIf(!hasCuda)(`cuda memory stays flat over a training-like loop${why}`, () => {
+  it('allocates nothing new once the cache is warm', () => {
+    const step = (): void => {
+      const x = cudaAlloc(4 * 4096), y = cudaAlloc(4 * 4096);
+      cudaRandomUniform(x, 1, 0);
+      cudaUnary('relu', x, y);
+      x.dispose();
+      y.dispose();
+    };
+    step();
+    cudaSynchronize();
+    const before = cudaMemoryStats();
+    for (let i = 0; i < 100; i++) step();
+    cudaSynchronize();
+    const after = cudaMemoryStats();
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(after.deviceAllocations).toBe(before.deviceAllocations);
   });
 });

@@ -8,6 +8,8 @@
  * {@link cudaSynchronize} wait for it.
  */
 import { loadAddon, kernel } from './addon.js';
+import type { BinaryOp, UnaryOp, UnaryParams } from './kernels/elementwise.js';
+import type { AdamStepArgs, SgdStepArgs } from './kernels/optim.js';
 
 /** A block of device memory made by {@link cudaAlloc}. Opaque: read it back with {@link cudaDownload}. */
 export interface DeviceBuffer {
@@ -133,4 +135,188 @@ export function cudaEmptyCache(): void {
  */
 export function cudaSynchronize(device?: number): void {
   kernel<(device?: number) => void>('cudaSynchronize')(device);
+}
+
+/** How {@link cudaGemm} multiplies: float32 FMA, or tensor cores with TF32 / BF16 inputs (float32 accumulation). */
+export type CudaPrecision = 'float32' | 'tf32' | 'bf16';
+
+/** Arguments of {@link cudaGemm}: those of `gemm` over device buffers. */
+export interface CudaGemmArgs {
+  /** op(A) = Aᵀ: A is stored (K, M). */
+  transA?: boolean;
+  /** op(B) = Bᵀ: B is stored (N, K). */
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  beta?: number;
+  a: DeviceBuffer;
+  b: DeviceBuffer;
+  c: DeviceBuffer;
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+  /** Default 'float32'. 'tf32' and 'bf16' need compute capability 8.0 or newer. */
+  precision?: CudaPrecision;
+}
+
+type RawCudaGemm = (
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: DeviceBuffer, lda: number, strideA: number, b: DeviceBuffer, ldb: number, strideB: number,
+  beta: number, c: DeviceBuffer, ldc: number, strideC: number, batch: number, precision: CudaPrecision,
+) => void;
+
+/**
+ * `C = alpha * op(A) * op(B) + beta * C` on the GPU, row-major float32, strided batches; queued, not awaited.
+ * @example
+ * const a = cudaFromArray(Float32Array.from([1, 2, 3, 4])), b = cudaFromArray(Float32Array.from([1, 0, 0, 1]));
+ * const c = cudaAlloc(16);
+ * cudaGemm({ m: 2, n: 2, k: 2, a, b, c, precision: 'tf32' });
+ */
+export function cudaGemm(args: CudaGemmArgs): void {
+  const transA = args.transA ?? false;
+  const transB = args.transB ?? false;
+  const { m, n, k } = args;
+  kernel<RawCudaGemm>('cudaGemm')(
+    transA, transB, m, n, k, args.alpha ?? 1, args.a, args.lda ?? (transA ? m : k), args.strideA ?? m * k,
+    args.b, args.ldb ?? (transB ? k : n), args.strideB ?? k * n, args.beta ?? 0, args.c, args.ldc ?? n,
+    args.strideC ?? m * n, args.batch ?? 1, args.precision ?? 'float32',
+  );
+}
+
+function unaryParamList(op: UnaryOp, p: UnaryParams = {}): [number, number, number, number, number] {
+  const alpha = p.alpha ?? (op === 'leakyRelu' ? 0.01 : 1);
+  return [alpha, p.beta ?? 0, p.min ?? -Infinity, p.max ?? Infinity, p.exponent ?? 1];
+}
+
+/**
+ * `y = op(x)` over the first `x.bytes / 4` floats on the GPU, as `unary` does on the CPU; `y` may be `x`.
+ * @example
+ * const x = cudaFromArray(Float32Array.from([-1, 2]));
+ * cudaUnary('relu', x, x); // x = [0, 2]
+ */
+export function cudaUnary(op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, params?: UnaryParams): void {
+  type Raw = (op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, alpha: number, beta: number, min: number, max: number,
+    exponent: number) => void;
+  kernel<Raw>('cudaUnary')(op, x, y, ...unaryParamList(op, params));
+}
+
+/**
+ * `dx = dy * op'(x)` on the GPU, given the forward input `x` and output `y`, as `unaryBackward`.
+ * @example
+ * cudaUnaryBackward('tanh', x, y, dy, dx);
+ */
+export function cudaUnaryBackward(
+  op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, dy: DeviceBuffer, dx: DeviceBuffer, params?: UnaryParams,
+): void {
+  type Raw = (op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, dy: DeviceBuffer, dx: DeviceBuffer, alpha: number,
+    beta: number, min: number, max: number, exponent: number) => void;
+  kernel<Raw>('cudaUnaryBackward')(op, x, y, dy, dx, ...unaryParamList(op, params));
+}
+
+/**
+ * `out = op(a, b)` on the GPU with broadcasting through strides, as `binary`: `a` and `b` are views of
+ * `outShape` (element offset and per-dim strides, 0 to broadcast, negative allowed); `out` is contiguous.
+ * @example
+ * // x (2, 3) + bias (3)
+ * cudaBinary('add', [2, 3], x, 0, [3, 1], bias, 0, [0, 1], out);
+ */
+export function cudaBinary(
+  op: BinaryOp, outShape: readonly number[], a: DeviceBuffer, aOffset: number, aStrides: readonly number[],
+  b: DeviceBuffer, bOffset: number, bStrides: readonly number[], out: DeviceBuffer,
+): void {
+  type Raw = (op: BinaryOp, shape: readonly number[], a: DeviceBuffer, aOffset: number, aStrides: readonly number[],
+    b: DeviceBuffer, bOffset: number, bStrides: readonly number[], out: DeviceBuffer) => void;
+  kernel<Raw>('cudaBinary')(op, outShape, a, aOffset, aStrides, b, bOffset, bStrides, out);
+}
+
+/** Arguments of {@link cudaSgdStep}: those of `sgdStep` with device buffers holding equal float counts. */
+export type CudaSgdStepArgs = Omit<SgdStepArgs, 'param' | 'grad' | 'momentumBuffer'> & {
+  param: DeviceBuffer;
+  grad: DeviceBuffer;
+  momentumBuffer?: DeviceBuffer;
+};
+
+/**
+ * One fused SGD step on the GPU, with `sgdStep`'s formula and float32 operation order.
+ * @example
+ * cudaSgdStep({ param, grad, momentumBuffer, lr: 0.1, momentum: 0.9, firstStep: true });
+ */
+export function cudaSgdStep(args: CudaSgdStepArgs): void {
+  type Raw = (param: DeviceBuffer, grad: DeviceBuffer, momentumBuffer: DeviceBuffer | undefined, lr: number,
+    momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, firstStep: boolean) => void;
+  kernel<Raw>('cudaSgdStep')(
+    args.param, args.grad, args.momentumBuffer, args.lr, args.momentum ?? 0, args.dampening ?? 0,
+    args.weightDecay ?? 0, args.nesterov ?? false, args.maximize ?? false, args.firstStep,
+  );
+}
+
+/** Arguments of {@link cudaAdamStep}: those of `adamStep` with device buffers holding equal float counts. */
+export type CudaAdamStepArgs = Omit<AdamStepArgs, 'param' | 'grad' | 'expAvg' | 'expAvgSq' | 'maxExpAvgSq'> & {
+  param: DeviceBuffer;
+  grad: DeviceBuffer;
+  expAvg: DeviceBuffer;
+  expAvgSq: DeviceBuffer;
+  maxExpAvgSq?: DeviceBuffer;
+};
+
+/**
+ * One fused Adam / AdamW step on the GPU, with `adamStep`'s formula and float32 operation order.
+ * @example
+ * cudaAdamStep({ param, grad, expAvg, expAvgSq, step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+ */
+export function cudaAdamStep(args: CudaAdamStepArgs): void {
+  type Raw = (param: DeviceBuffer, grad: DeviceBuffer, expAvg: DeviceBuffer, expAvgSq: DeviceBuffer,
+    maxExpAvgSq: DeviceBuffer | undefined, step: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupledWeightDecay: boolean, amsgrad: boolean, maximize: boolean) => void;
+  kernel<Raw>('cudaAdamStep')(
+    args.param, args.grad, args.expAvg, args.expAvgSq, args.maxExpAvgSq, args.step, args.lr, args.beta1, args.beta2,
+    args.eps, args.weightDecay ?? 0, args.decoupledWeightDecay ?? false, args.amsgrad ?? false, args.maximize ?? false,
+  );
+}
+
+/**
+ * Clips device gradients in place by their total norm, as `clipGradNorm`; the norm is reduced on the
+ * GPU in a fixed order and read back (this waits for the device). Returns the norm before clipping.
+ * @example
+ * const total = cudaClipGradNorm([gradW, gradB], 1.0);
+ */
+export function cudaClipGradNorm(grads: DeviceBuffer[], maxNorm: number, normType = 2): number {
+  return kernel<(grads: DeviceBuffer[], maxNorm: number, normType: number) => number>('cudaClipGradNorm')(
+    grads, maxNorm, normType,
+  );
+}
+
+/**
+ * Fills `out` with uniform numbers in [low, high): the numbers `randomUniform` gives for the same seed and offset.
+ * @example
+ * cudaRandomUniform(x, 42, 0, -1, 1);
+ */
+export function cudaRandomUniform(out: DeviceBuffer, seed: number, offset: number, low = 0, high = 1): void {
+  type Raw = (out: DeviceBuffer, seed: number, offset: number, low: number, high: number) => void;
+  kernel<Raw>('cudaRandomUniform')(out, seed, offset, low, high);
+}
+
+/**
+ * Fills `out` with normal numbers: those of `randomNormal` for the same seed and offset (to the last float bit).
+ * @example
+ * cudaRandomNormal(w, 7, 0, 0, 0.02);
+ */
+export function cudaRandomNormal(out: DeviceBuffer, seed: number, offset: number, mean = 0, std = 1): void {
+  type Raw = (out: DeviceBuffer, seed: number, offset: number, mean: number, std: number) => void;
+  kernel<Raw>('cudaRandomNormal')(out, seed, offset, mean, std);
+}
+
+/**
+ * Fills `out` with 1 (probability p) or 0: the values of `randomBernoulli` for the same seed and offset.
+ * @example
+ * cudaRandomBernoulli(mask, 0.9, 42, 0);
+ */
+export function cudaRandomBernoulli(out: DeviceBuffer, p: number, seed: number, offset: number): void {
+  kernel<(out: DeviceBuffer, p: number, seed: number, offset: number) => void>('cudaRandomBernoulli')(out, p, seed, offset);
 }

@@ -122,12 +122,15 @@ Napi::Value Synchronize(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-DeviceFloats device_floats(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
-  DeviceBuffer* buffer = i < info.Length() ? DeviceBuffer::From(info[i]) : nullptr;
-  if (buffer == nullptr)
-    args.fail_type("argument '" + std::string(name) + "' must be a CUDA device buffer made by cudaAlloc()");
-  if (buffer->disposed()) args.fail("argument '" + std::string(name) + "' is a disposed CUDA device buffer");
+DeviceFloats device_floats(Napi::Value value, const Args& args, const std::string& name) {
+  DeviceBuffer* buffer = DeviceBuffer::From(value);
+  if (buffer == nullptr) args.fail_type("argument '" + name + "' must be a CUDA device buffer made by cudaAlloc()");
+  if (buffer->disposed()) args.fail("argument '" + name + "' is a disposed CUDA device buffer");
   return buffer->floats();
+}
+
+DeviceFloats device_floats(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
+  return device_floats(i < info.Length() ? info[i] : info.Env().Undefined(), args, name);
 }
 
 void require_same_device(const Args& args, std::initializer_list<std::pair<const char*, DeviceFloats>> buffers) {

@@ -6,6 +6,9 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
 
 #include "binding/util.h"
 
@@ -20,6 +23,7 @@ struct DeviceFloats {
 
 // Reads argument i as a live CudaDeviceBuffer, or throws "<op>: argument '<name>' must be ...".
 DeviceFloats device_floats(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name);
+DeviceFloats device_floats(Napi::Value value, const Args& args, const std::string& name);  // e.g. an array item
 
 // Throws unless every buffer lives on the first one's device.
 void require_same_device(const Args& args, std::initializer_list<std::pair<const char*, DeviceFloats>> buffers);
@@ -28,6 +32,14 @@ void require_same_device(const Args& args, std::initializer_list<std::pair<const
 inline void require_device_size(const Args& args, const DeviceFloats& buffer, const char* name, int64_t needed,
                                 const std::string& detail) {
   args.require_size(Span<float>{buffer.data, buffer.size}, name, needed, detail);
+}
+
+// Elements that `batches` strided (rows, cols) matrices span: last*batch_stride + (rows-1)*row_stride + cols
+// (0 when empty), saturating instead of overflowing so huge arguments fail the size check.
+inline int64_t strided_extent(int64_t last, int64_t batch_stride, int64_t rows, int64_t cols, int64_t row_stride) {
+  if (rows == 0 || cols == 0) return 0;
+  const double needed = double(last) * double(batch_stride) + double(rows - 1) * double(row_stride) + double(cols);
+  return needed >= 9.0e18 ? INT64_MAX : last * batch_stride + (rows - 1) * row_stride + cols;
 }
 
 }  // namespace graft::binding

@@ -1,0 +1,45 @@
+// CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h,
+// graft/elementwise.h, graft/optim.h, graft/random.h), over device pointers, on `device`.
+// Every entry point queues work on the device's one stream and returns; graft::cuda::download()
+// and synchronize() wait. Errors throw graft::Error naming the op ("cudaGemm: ...").
+// src/cuda_stub/ gives the same entry points, throwing "built without CUDA".
+#pragma once
+
+#include <cstdint>
+
+#include "graft/elementwise.h"
+#include "graft/gemm.h"
+#include "graft/optim.h"
+
+namespace graft::cuda {
+
+// How gemm multiplies: float32 FMA on CUDA cores, or tensor cores (compute capability >= 8.0) with
+// inputs rounded to TF32 (10-bit mantissa) or BF16 (7-bit mantissa) and float32 accumulation.
+enum class Precision { Float32, Tf32, Bf16 };
+const char* precision_name(Precision precision);
+
+void gemm(const GemmParams& p, const float* a, const float* b, float* c, Precision precision, int device);
+
+void unary(UnaryOp op, const UnaryParams& p, const float* x, float* y, int64_t n, int device);
+void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const float* y, const float* dy,
+                    float* dx, int64_t n, int device);
+void binary(BinaryOp op, const Dims& shape, const float* a, const Dims& a_strides, const float* b,
+            const Dims& b_strides, float* out, int device);
+
+// The pointers inside the args are device pointers.
+void sgd_step(const SgdArgs& a, int device);
+void adam_step(const AdamArgs& a, int device);
+// grads[i] are device pointers of sizes[i] floats (the arrays themselves are on the host). The norm is
+// computed on the device in a fixed order (independent of timing), read back, and the scale applied
+// on the device; returns the total norm before clipping, as ref::clip_grad_norm does.
+double clip_grad_norm(float* const* grads, const int64_t* sizes, int64_t count, double max_norm,
+                      double norm_type, int device);
+
+// The stream mapping of graft/random.h, so a (seed, offset) gives the CPU's numbers: uniform and
+// bernoulli bit for bit; normal to within the last bit of float32 (device sin/cos/log round
+// differently from the host's in rare cases).
+void random_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high, int device);
+void random_normal(float* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double std, int device);
+void random_bernoulli(float* out, int64_t n, double p, uint64_t seed, uint64_t offset, int device);
+
+}  // namespace graft::cuda

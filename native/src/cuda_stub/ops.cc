@@ -1,0 +1,35 @@
+// Stub CUDA kernels (graft/cuda_ops.h): every entry point throws "<op>: Graft was built without CUDA ...".
+#include <string>
+
+#include "graft/cuda.h"
+#include "graft/cuda_ops.h"
+#include "graft/runtime.h"
+
+namespace graft::cuda {
+namespace {
+[[noreturn]] void unavailable(const char* op) { throw Error(std::string(op) + ": " + unavailable_reason()); }
+}  // namespace
+
+const char* precision_name(Precision precision) {
+  return precision == Precision::Float32 ? "float32" : precision == Precision::Tf32 ? "tf32" : "bf16";
+}
+
+void gemm(const GemmParams&, const float*, const float*, float*, Precision, int) { unavailable("cudaGemm"); }
+
+void unary(UnaryOp, const UnaryParams&, const float*, float*, int64_t, int) { unavailable("cudaUnary"); }
+void unary_backward(UnaryOp, const UnaryParams&, const float*, const float*, const float*, float*, int64_t, int) {
+  unavailable("cudaUnaryBackward");
+}
+void binary(BinaryOp, const Dims&, const float*, const Dims&, const float*, const Dims&, float*, int) {
+  unavailable("cudaBinary");
+}
+
+void sgd_step(const SgdArgs&, int) { unavailable("cudaSgdStep"); }
+void adam_step(const AdamArgs&, int) { unavailable("cudaAdamStep"); }
+double clip_grad_norm(float* const*, const int64_t*, int64_t, double, double, int) { unavailable("cudaClipGradNorm"); }
+
+void random_uniform(float*, int64_t, uint64_t, uint64_t, double, double, int) { unavailable("cudaRandomUniform"); }
+void random_normal(float*, int64_t, uint64_t, uint64_t, double, double, int) { unavailable("cudaRandomNormal"); }
+void random_bernoulli(float*, int64_t, double, uint64_t, uint64_t, int) { unavailable("cudaRandomBernoulli"); }
+
+}  // namespace graft::cuda

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
-  dropout, dropoutBackward, getNumThreads, philox4x32, randomBernoulli, randomNormal, randomPermutation,
-  randomUniform, setNumThreads,
+  capabilities, dropout, dropoutBackward, getNumThreads, philox4x32, randomBernoulli, randomNormal, randomPermutation,
+  randomUniform, setIsa, setNumThreads,
 } from '@graft/native';
 import { randomArray, seededRandom } from './helpers.js';
 
@@ -36,10 +36,14 @@ describe('Philox4x32-10 known answers', () => {
 const lengths = [0, 1, 3, 4, 5, 17, 1000, 10_007];
 const offsets = [0, 1, 2, 3, 5, 2 ** 40 + 3];
 
-describe('fills: CPU equals the reference bit for bit', () => {
+const isas = capabilities().detectedIsa === 'avx2+fma' ? (['avx2', 'generic'] as const) : (['generic'] as const);
+
+describe.each(isas)('fills: CPU equals the reference bit for bit (%s)', (isa) => {
+  afterAll(() => void setIsa('auto'));
   for (const n of lengths) {
     for (const offset of offsets) {
       it(`n=${n} offset=${offset}`, () => {
+        setIsa(isa);
         const seed = n * 7 + 1;
         const pairs: Array<[Float32Array, Float32Array]> = [];
         const a = () => new Float32Array(n);
@@ -62,6 +66,7 @@ describe('fills: CPU equals the reference bit for bit', () => {
   }
 
   it('splitting a call at any point gives the same stream', () => {
+    setIsa(isa);
     const n = 1001, seed = 99, offset = 13;
     for (const fill of [
       (o: Float32Array, off: number) => randomUniform(o, seed, off),
@@ -80,6 +85,7 @@ describe('fills: CPU equals the reference bit for bit', () => {
   });
 
   it('gives identical bits for 1 and many threads', () => {
+    setIsa(isa);
     const before = getNumThreads();
     const runs = [1, Math.max(2, before)].map((threads) => {
       setNumThreads(threads);
@@ -191,12 +197,16 @@ describe('dropout and permutation semantics', () => {
 
   it('permutations hold every index once and match the reference', () => {
     for (const n of [0, 1, 2, 3, 7, 1000, 65_537]) {
-      const a = new Int32Array(n), b = new Int32Array(n);
-      randomPermutation(a, 17, 3);
-      randomPermutation(b, 17, 3, 'ref');
-      expect(sameBits(a, b)).toBe(true);
-      expect(Array.from(a).sort((p, q) => p - q)).toEqual(Array.from({ length: n }, (_, i) => i));
+      for (const isa of isas) {
+        setIsa(isa);
+        const a = new Int32Array(n), b = new Int32Array(n);
+        randomPermutation(a, 17, 3);
+        randomPermutation(b, 17, 3, 'ref');
+        expect(sameBits(a, b)).toBe(true);
+        expect(Array.from(a).sort((p, q) => p - q)).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
     }
+    setIsa('auto');
   });
 });
 

@@ -1,7 +1,8 @@
 // CPU dropout: x, y, dy, dx, mask (n); element i keeps where word(offset + i) * 2^-32 >= p.
-// Threaded over Philox blocks; bit-identical to the reference for any thread count.
+// Threaded; words in bulk from cpu/philox.h; bit-identical to the reference for any thread count.
 #include <cmath>
 
+#include "cpu/philox.h"
 #include "graft/random.h"
 #include "graft/runtime.h"
 
@@ -26,15 +27,11 @@ void dropout(const float* x, float* y, uint8_t* mask, int64_t n, double p, uint6
   // Keep when word >= ceil(p * 2^32), the integer form of word * 2^-32 >= p.
   const double threshold = std::ceil(p * 0x1p32);
   parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
-    uint32_t block[4];
-    uint64_t loaded = ~uint64_t{0};
-    for (int64_t i = lo; i < hi; ++i) {
-      const uint64_t g = offset + static_cast<uint64_t>(i);
-      if (g / 4 != loaded) loaded = g / 4, philox_block(seed, loaded, block);
-      const bool keep = static_cast<double>(block[g % 4]) >= threshold;
+    for_stream_words(seed, offset, lo, hi, [&](int64_t i, uint32_t w) {
+      const bool keep = static_cast<double>(w) >= threshold;
       mask[i] = keep ? 1 : 0;
       y[i] = keep ? x[i] * scale : 0.0f;
-    }
+    });
   });
 }
 

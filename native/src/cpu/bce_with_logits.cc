@@ -26,8 +26,9 @@ void bce_with_logits(const BceWithLogitsArgs& a) {
         const float pw = a.pos_weight ? a.pos_weight[i % a.c] : 1.0f;
         const float log_weight = 1.0f + (pw - 1.0f) * y;
         const float e = std::exp(-std::fabs(x));
-        const float loss = (1.0f - y) * x + log_weight * (std::log1p(e) + std::fmax(-x, 0.0f));
-        if (keep) a.losses[i] = loss;
+        // (1-y)*x and lw*max(-x,0) nearly cancel for large |x|: combine them in double.
+        const double loss = double(1.0f - y) * x + double(log_weight) * (double(std::log1p(e)) + std::fmax(-x, 0.0f));
+        if (keep) a.losses[i] = static_cast<float>(loss);
         acc += loss;
         if (a.dlogits) {
           // sigmoid(-x) from the same e = exp(-|x|): 1/(1+e) when x < 0, e/(1+e) otherwise.

@@ -7,6 +7,18 @@ import { kernel, type Impl } from '../addon.js';
 
 type RawSelect = (x: Float32Array, outer: number, n: number, inner: number, indices: Int32Array, y: Float32Array) => void;
 type RawGather = (x: Float32Array, outer: number, n: number, inner: number, index: Int32Array, y: Float32Array, m: number) => void;
+/**
+ * Rows of `dx` (outer, n, inner) from its length. With outer * inner = 0 nothing is written and n cannot
+ * be known, so only negative indices are rejected then.
+ */
+function destinationRows(op: string, dx: Float32Array, outer: number, inner: number): number {
+  if (outer * inner === 0) return 2147483647;
+  if (dx.length % (outer * inner) !== 0) {
+    throw new RangeError(`${op}: argument 'dx' has ${dx.length} elements, not a multiple of outer*inner = ${outer * inner}`);
+  }
+  return dx.length / (outer * inner);
+}
+
 type RawAccumulate = (dy: Float32Array, outer: number, m: number, inner: number, index: Int32Array, dx: Float32Array, n: number) => void;
 
 /**
@@ -33,7 +45,7 @@ export function indexSelect(
 export function indexAdd(
   dy: Float32Array, outer: number, m: number, inner: number, indices: Int32Array, dx: Float32Array, impl: Impl = 'cpu',
 ): void {
-  const n = outer * inner === 0 ? 0 : Math.floor(dx.length / (outer * inner));
+  const n = destinationRows('indexAdd', dx, outer, inner);
   kernel<RawAccumulate>('indexAdd', impl)(dy, outer, m, inner, indices, dx, n);
 }
 
@@ -47,7 +59,10 @@ export function indexAdd(
 export function gather(
   x: Float32Array, outer: number, n: number, inner: number, index: Int32Array, y: Float32Array, impl: Impl = 'cpu',
 ): void {
-  const m = outer * inner === 0 ? 0 : Math.floor(index.length / (outer * inner));
+  if (outer * inner !== 0 && index.length % (outer * inner) !== 0) {
+    throw new RangeError(`gather: argument 'index' has ${index.length} elements, not a multiple of outer*inner = ${outer * inner}`);
+  }
+  const m = outer * inner === 0 ? 0 : index.length / (outer * inner);
   kernel<RawGather>('gather', impl)(x, outer, n, inner, index, y, m);
 }
 
@@ -61,7 +76,7 @@ export function gather(
 export function scatterAdd(
   dy: Float32Array, outer: number, m: number, inner: number, index: Int32Array, dx: Float32Array, impl: Impl = 'cpu',
 ): void {
-  const n = outer * inner === 0 ? 0 : Math.floor(dx.length / (outer * inner));
+  const n = destinationRows('scatterAdd', dx, outer, inner);
   kernel<RawAccumulate>('scatterAdd', impl)(dy, outer, m, inner, index, dx, n);
 }
 

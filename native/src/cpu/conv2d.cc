@@ -3,9 +3,12 @@
 //   forward          y_i     = w_g (Kg, CgRS) * col_i (CgRS, PQ)               (b GEMMs, one call)
 //   backward_data    col_i   = w_gᵀ (CgRS, Kg) * dy_i (Kg, PQ), then col2im
 //   backward_weight  dw_g   += dy_cat (Kg, b*PQ) * colᵀ (b*PQ, CgRS)           (one deep GEMM)
-// The chunk holds as many images as fit a fixed scratch budget, so memory stays bounded; the budget,
-// not the thread count, fixes the chunks, and backward_weight adds chunk after chunk in batch order,
-// so results do not depend on the thread count. Threads work inside im2col/col2im and the GEMM.
+// Threads: when the batch is large and each image's GEMM small (CIFAR-sized layers), whole images go
+// to threads, each with its own column buffer and a serial GEMM; otherwise chunks of as many images as
+// fit a fixed scratch budget run one after another with threads inside im2col/col2im and the GEMM.
+// Either way each output comes from the same GEMM (same M, N, K), so its bits do not depend on the
+// thread count. backward_weight splits the batch into a number of parts fixed by the shape alone,
+// sums each part in batch order into its own buffer and adds the parts in order: deterministic too.
 // Special cases: 1x1 stride-1 unpadded convolutions read x (write dx) directly as the GEMM operand;
 // depthwise convolutions (C/G == 1, G > 1) run as direct loops (conv2d_depthwise.cc).
 #include <cstring>
@@ -20,16 +23,27 @@ using namespace conv2d_detail;
 namespace {
 
 constexpr int64_t kColumnBudget = int64_t(1) << 22;  // floats of column matrix per chunk (16 MiB)
+constexpr int64_t kTaskColumns = int64_t(1) << 18;   // floats of column matrix per weight-gradient part
+constexpr int64_t kImageGemm = int64_t(1) << 24;     // multiply-adds below which one image is one task
+constexpr int64_t kMaxParts = 16;                    // weight-gradient parts (fixed, not per thread)
 
 bool is_pointwise(const Conv2dParams& p) {
   return p.r == 1 && p.s == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
 }
 bool is_depthwise(const Conv2dParams& p) { return p.groups > 1 && p.cg() == 1; }
 
-// Images per chunk: enough to fill the budget, at least one.
-int64_t chunk_images(const Conv2dParams& p) {
+// Images per chunk: enough to fill `budget` floats of column matrix, at least one.
+int64_t chunk_images(const Conv2dParams& p, int64_t budget = kColumnBudget) {
   const int64_t per_image = p.cg() * p.r * p.s * p.p() * p.q();
-  return std::max<int64_t>(1, std::min<int64_t>(p.n, kColumnBudget / std::max<int64_t>(1, per_image)));
+  return std::max<int64_t>(1, std::min<int64_t>(p.n, budget / std::max<int64_t>(1, per_image)));
+}
+
+// Whole images per thread pays when there are images for every thread and each image's GEMM is too
+// small to split well; the buffers (one per thread) must stay within twice the chunk budget.
+bool per_image_tasks(const Conv2dParams& p) {
+  const int64_t threads = num_threads(), columns = p.cg() * p.r * p.s * p.p() * p.q();
+  return threads > 1 && p.n >= 2 * threads && p.kg() * columns <= kImageGemm &&
+         columns * threads <= 2 * kColumnBudget;
 }
 
 // Batched GEMM over `batch` images: C_i = op(A) * B_i, A shared by every image.
@@ -89,6 +103,54 @@ void bias_gradient(const Conv2dParams& p, const float* dy, float* dbias) {
   });
 }
 
+// forward of images [n0, n1), b_max at a time through col (CRS * b_max * PQ floats).
+void forward_images(const Conv2dParams& p, const float* x, const float* w, float* y, int64_t n0, int64_t n1,
+                    int64_t b_max, float* col) {
+  const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s;
+  for (int64_t i = n0; i < n1; i += b_max) {
+    const int64_t b = std::min(b_max, n1 - i);
+    for (int64_t g = 0; g < p.groups; ++g) {
+      im2col(p, x, i, b, g, col);
+      gemm_images(false, Kg, PQ, CRS, w + g * Kg * CRS, CRS, col, b * PQ, PQ, y + (i * p.k + g * Kg) * PQ, PQ,
+                  p.k * PQ, b);
+    }
+  }
+}
+
+// backward_data of images [n0, n1), b_max at a time through col (CRS * b_max * PQ floats).
+void backward_data_images(const Conv2dParams& p, const float* dy, const float* w, float* dx, int64_t n0,
+                          int64_t n1, int64_t b_max, float* col) {
+  const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s;
+  for (int64_t i = n0; i < n1; i += b_max) {
+    const int64_t b = std::min(b_max, n1 - i);
+    for (int64_t g = 0; g < p.groups; ++g) {
+      gemm_images(true, CRS, PQ, Kg, w + g * Kg * CRS, CRS, dy + (i * p.k + g * Kg) * PQ, PQ, p.k * PQ, col,
+                  b * PQ, PQ, b);
+      col2im(p, col, i, b, g, dx);
+    }
+  }
+}
+
+// dw of images [n0, n1) into out (overwritten): b_max images at a time, their columns side by side
+// so the batch is the GEMM's depth; chunks add up in batch order.
+void weight_gradient_images(const Conv2dParams& p, const float* x, const float* dy, int64_t n0, int64_t n1,
+                            int64_t b_max, float* col, float* dy_cat, float* out) {
+  const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s;
+  for (int64_t i = n0; i < n1; i += b_max) {
+    const int64_t b = std::min(b_max, n1 - i);
+    for (int64_t g = 0; g < p.groups; ++g) {
+      im2col(p, x, i, b, g, col);
+      gather_dy(p, dy, i, b, g, dy_cat);
+      GemmParams gp;  // dw_g (Kg, CRS) (+)= dy_cat (Kg, b*PQ) * col (CRS, b*PQ)ᵀ
+      gp.trans_b = true;
+      gp.m = Kg, gp.n = CRS, gp.k = b * PQ;
+      gp.lda = b * PQ, gp.ldb = b * PQ, gp.ldc = CRS;
+      gp.beta = i == n0 ? 0.0f : 1.0f;
+      gemm(gp, dy_cat, col, out + g * Kg * CRS);
+    }
+  }
+}
+
 }  // namespace
 
 void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y) {
@@ -101,17 +163,15 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(false, Kg, PQ, Cg, w + g * Kg * Cg, Cg, x + g * Cg * HW, HW, p.c * HW, y + g * Kg * PQ, PQ,
                   p.k * PQ, p.n);
+  } else if (per_image_tasks(p)) {
+    parallel_for(0, p.n, 1, [&](int64_t lo, int64_t hi) {
+      Scratch col(CRS * PQ);
+      forward_images(p, x, w, y, lo, hi, 1, col.data());
+    });
   } else {
     const int64_t b_max = chunk_images(p);
     Scratch col(CRS * b_max * PQ);
-    for (int64_t n0 = 0; n0 < p.n; n0 += b_max) {
-      const int64_t b = std::min(b_max, p.n - n0);
-      for (int64_t g = 0; g < p.groups; ++g) {
-        im2col(p, x, n0, b, g, col.data());
-        gemm_images(false, Kg, PQ, CRS, w + g * Kg * CRS, CRS, col.data(), b * PQ, PQ,
-                    y + (n0 * p.k + g * Kg) * PQ, PQ, p.k * PQ, b);
-      }
-    }
+    forward_images(p, x, w, y, 0, p.n, b_max, col.data());
   }
   if (bias) add_bias(p, bias, y);
 }
@@ -125,45 +185,50 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(true, Cg, HW, Kg, w + g * Kg * Cg, Cg, dy + g * Kg * PQ, PQ, p.k * PQ, dx + g * Cg * HW, HW,
                   p.c * HW, p.n);
-    return;
-  }
-  const int64_t b_max = chunk_images(p);
-  Scratch col(CRS * b_max * PQ);
-  for (int64_t n0 = 0; n0 < p.n; n0 += b_max) {
-    const int64_t b = std::min(b_max, p.n - n0);
-    for (int64_t g = 0; g < p.groups; ++g) {
-      gemm_images(true, CRS, PQ, Kg, w + g * Kg * CRS, CRS, dy + (n0 * p.k + g * Kg) * PQ, PQ, p.k * PQ,
-                  col.data(), b * PQ, PQ, b);
-      col2im(p, col.data(), n0, b, g, dx);
-    }
+  } else if (per_image_tasks(p)) {
+    parallel_for(0, p.n, 1, [&](int64_t lo, int64_t hi) {
+      Scratch col(CRS * PQ);
+      backward_data_images(p, dy, w, dx, lo, hi, 1, col.data());
+    });
+  } else {
+    const int64_t b_max = chunk_images(p);
+    Scratch col(CRS * b_max * PQ);
+    backward_data_images(p, dy, w, dx, 0, p.n, b_max, col.data());
   }
 }
 
 void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw, float* dbias) {
-  const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s;
+  const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s, WS = p.w_size();
   if (dbias) {
     if (p.n == 0 || PQ == 0) fill(dbias, p.k, 0.0f);
     else bias_gradient(p, dy, dbias);
   }
-  if (p.w_size() == 0) return;
-  if (p.n == 0 || PQ == 0) return fill(dw, p.w_size(), 0.0f);
+  if (WS == 0) return;
+  if (p.n == 0 || PQ == 0) return fill(dw, WS, 0.0f);
   if (is_depthwise(p)) return depthwise_backward_weight(p, x, dy, dw);
-  const int64_t b_max = chunk_images(p);
-  Scratch col(CRS * b_max * PQ);
-  Scratch dy_cat(Kg * b_max * PQ);
-  for (int64_t n0 = 0; n0 < p.n; n0 += b_max) {
-    const int64_t b = std::min(b_max, p.n - n0);
-    for (int64_t g = 0; g < p.groups; ++g) {
-      im2col(p, x, n0, b, g, col.data());
-      gather_dy(p, dy, n0, b, g, dy_cat.data());
-      GemmParams gp;  // dw_g (Kg, CRS) (+)= dy_cat (Kg, b*PQ) * col (CRS, b*PQ)ᵀ
-      gp.trans_b = true;
-      gp.m = Kg, gp.n = CRS, gp.k = b * PQ;
-      gp.lda = b * PQ, gp.ldb = b * PQ, gp.ldc = CRS;
-      gp.beta = n0 == 0 ? 0.0f : 1.0f;
-      gemm(gp, dy_cat.data(), col.data(), dw + g * Kg * CRS);
-    }
+  // Parts: fixed by the shape, so the sum's order never depends on the thread count.
+  const int64_t parts = std::min({p.n, kMaxParts, std::max<int64_t>(1, kColumnBudget / WS)});
+  if (parts == 1) {
+    const int64_t b_max = chunk_images(p);
+    Scratch col(CRS * b_max * PQ), dy_cat(Kg * b_max * PQ);
+    return weight_gradient_images(p, x, dy, 0, p.n, b_max, col.data(), dy_cat.data(), dw);
   }
+  const int64_t b_max = std::min(chunk_images(p, kTaskColumns), (p.n + parts - 1) / parts);
+  Scratch partial(parts * WS);
+  parallel_for(0, parts, 1, [&](int64_t lo, int64_t hi) {
+    Scratch col(CRS * b_max * PQ), dy_cat(Kg * b_max * PQ);
+    for (int64_t j = lo; j < hi; ++j)
+      weight_gradient_images(p, x, dy, j * p.n / parts, (j + 1) * p.n / parts, b_max, col.data(), dy_cat.data(),
+                             partial.data() + j * WS);
+  });
+  const float* parts_data = partial.data();
+  parallel_for(0, WS, 1 << 14, [&](int64_t lo, int64_t hi) {
+    for (int64_t e = lo; e < hi; ++e) {
+      float acc = parts_data[e];
+      for (int64_t j = 1; j < parts; ++j) acc += parts_data[j * WS + e];
+      dw[e] = acc;
+    }
+  });
 }
 
 }  // namespace graft::cpu

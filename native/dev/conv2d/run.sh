@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and runs the conv2d sandbox: native/dev/conv2d/run.sh [threads]
+# Validates every version against ref::conv2d_*, then prints milliseconds and GFLOP/s per shape.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/../../src
+out=$here/../../build-dev-conv2d
+mkdir -p "$out"
+flags=(-std=c++17 -O3 -I"$here/../../include" -I"$src")
+for f in "$src"/cpu/gemm_avx2.cc; do g++ "${flags[@]}" -mavx2 -mfma -mf16c -c "$f" -o "$out/$(basename "$f" .cc).o"; done
+g++ "${flags[@]}" "$here"/*.cc "$src"/common/*.cc "$src"/ref/conv2d.cc "$src"/cpu/conv2d*.cc \
+  $(ls "$src"/cpu/gemm*.cc | grep -v _avx2) "$out"/gemm_avx2.o -o "$out/conv2d-dev" -lpthread
+GRAFT_NUM_THREADS=${1:-2} "$out/conv2d-dev"

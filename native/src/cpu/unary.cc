@@ -3,6 +3,7 @@
 // the split across threads cannot change any result.
 #include <cmath>
 
+#include "cpu/unary_avx2.h"
 #include "graft/elementwise.h"
 #include "graft/runtime.h"
 
@@ -97,6 +98,7 @@ void backward_range(UnaryOp op, const UnaryParams& p, const float* x, const floa
 
 void unary(UnaryOp op, const UnaryParams& p, const float* x, float* y, int64_t n) {
   parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+    if (use_avx2() && avx2::unary(op, p, x + lo, y + lo, hi - lo)) return;
     forward_range(op, p, x, y, lo, hi);
   });
 }
@@ -104,6 +106,7 @@ void unary(UnaryOp op, const UnaryParams& p, const float* x, float* y, int64_t n
 void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const float* y, const float* dy,
                     float* dx, int64_t n) {
   parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+    if (use_avx2() && avx2::unary_backward(op, p, x + lo, y + lo, dy + lo, dx + lo, hi - lo)) return;
     backward_range(op, p, x, y, dy, dx, lo, hi);
   });
 }

@@ -122,7 +122,7 @@ describe('conv2d gradients against finite differences of the reference forward',
 });
 
 describe('conv2d determinism', () => {
-  it('gives identical bits for 1, 2 and 8 threads (8 switches the image-per-thread path off)', () => {
+  it('gives identical bits for 1, 2 and 8 threads (1 and 2 give each thread whole images, 8 threads chunks)', () => {
     const before = getNumThreads();
     const shape = shapeOf([14, 32, 33, 33, 4, 3, 3, 1, 1, 1, 1]);
     const rand = seededRandom(5);

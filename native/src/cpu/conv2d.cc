@@ -39,11 +39,11 @@ int64_t chunk_images(const Conv2dParams& p, int64_t budget = kColumnBudget) {
 }
 
 // Whole images per thread pays when there are images for every thread and each image's GEMM is too
-// small to split well; the buffers (one per thread) must stay within twice the chunk budget.
+// small to split well (one thread gains too: one image's columns stay in L2, a chunk's do not);
+// the buffers (one per thread) must stay within twice the chunk budget.
 bool per_image_tasks(const Conv2dParams& p) {
   const int64_t threads = num_threads(), columns = p.cg() * p.r * p.s * p.p() * p.q();
-  return threads > 1 && p.n >= 2 * threads && p.kg() * columns <= kImageGemm &&
-         columns * threads <= 2 * kColumnBudget;
+  return p.n >= 2 * threads && p.kg() * columns <= kImageGemm && columns * threads <= 2 * kColumnBudget;
 }
 
 // Batched GEMM over `batch` images: C_i = op(A) * B_i, A shared by every image.

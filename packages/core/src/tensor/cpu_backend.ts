@@ -4,12 +4,14 @@
  * offset; strided kernels (binary, where, copy) get the whole storage plus offset and strides.
  */
 import {
-  batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, conv2dBackwardData, conv2dBackwardWeight,
-  conv2dForward, dropout, dropoutBackward, gemm, layerNorm, layerNormBackward, loadAddon, randomBernoulli,
-  randomNormal, randomUniform, maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward,
-  adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward, type Conv2dShape, type MaxPool2dShape, type AvgPool2dShape,
+  adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, argReduce, avgPool2dBackward, avgPool2dForward,
+  batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, bceWithLogits, binary, castFloat32ToInt32,
+  castToFloat32, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, crossEntropy, dropout, dropoutBackward,
+  gather, gemm, indexAdd, indexSelect, layerNorm, layerNormBackward, logSoftmax, logSoftmaxBackward, maxPool2dBackward,
+  maxPool2dForward, oneHot, randomBernoulli, randomNormal, randomUniform, reduce, scatterAdd, softmax,
+  softmaxBackward, stridedCopy, stridedCopyInt32, unary, unaryBackward, where,
+  type AvgPool2dShape, type Conv2dShape, type MaxPool2dShape,
 } from '@graft/native';
-import type { BinaryOpName, ReduceOpName, UnaryOpName, UnaryParams } from '../ops/types.js';
 import type { Backend, Conv2dSizes, Pool2dSizes } from './backend.js';
 import { registerBackend } from './backend.js';
 import type { TypedArray } from './dtype.js';
@@ -17,40 +19,6 @@ import type { Tensor } from './tensor.js';
 
 type F32 = Float32Array;
 type I32 = Int32Array;
-type Shape = readonly number[];
-
-/** The kernels of the addon this backend calls by their raw binding signatures. */
-interface RawKernels {
-  unary(op: string, x: F32, y: F32, alpha: number, beta: number, min: number, max: number, exponent: number): void;
-  unaryBackward(op: string, x: F32, y: F32, dy: F32, dx: F32, alpha: number, beta: number, min: number, max: number, exponent: number): void;
-  binary(op: string, shape: Shape, a: F32, aOffset: number, aStrides: Shape, b: F32, bOffset: number, bStrides: Shape, out: F32): void;
-  where(shape: Shape, c: F32, cOffset: number, cStrides: Shape, a: F32, aOffset: number, aStrides: Shape, b: F32, bOffset: number, bStrides: Shape, out: F32): void;
-  stridedCopy(shape: Shape, src: F32, srcOffset: number, srcStrides: Shape, dst: F32, dstOffset: number, dstStrides: Shape): void;
-  stridedCopyInt32(shape: Shape, src: I32, srcOffset: number, srcStrides: Shape, dst: I32, dstOffset: number, dstStrides: Shape): void;
-  castUint8ToFloat32(src: Uint8Array, dst: F32, scale: number): void;
-  castInt32ToFloat32(src: I32, dst: F32, scale: number): void;
-  castFloat32ToInt32(src: F32, dst: I32): void;
-  reduce(op: string, x: F32, outer: number, r: number, inner: number, y: F32): void;
-  argReduce(op: string, x: F32, outer: number, r: number, inner: number, y: I32): void;
-  softmax(x: F32, outer: number, d: number, inner: number, y: F32): void;
-  logSoftmax(x: F32, outer: number, d: number, inner: number, y: F32): void;
-  softmaxBackward(y: F32, dy: F32, outer: number, d: number, inner: number, dx: F32): void;
-  logSoftmaxBackward(y: F32, dy: F32, outer: number, d: number, inner: number, dx: F32): void;
-  indexSelect(x: F32, outer: number, n: number, inner: number, indices: I32, y: F32): void;
-  indexAdd(dy: F32, outer: number, m: number, inner: number, indices: I32, dx: F32, n: number): void;
-  gather(x: F32, outer: number, n: number, inner: number, index: I32, y: F32, m: number): void;
-  scatterAdd(dy: F32, outer: number, m: number, inner: number, index: I32, dx: F32, n: number): void;
-  oneHot(labels: I32, classes: number, out: F32): void;
-  crossEntropy(logits: F32, n: number, c: number, targets: I32 | null, soft: F32 | null, weights: F32 | null,
-    labelSmoothing: number, ignoreIndex: number, reduction: string, losses: F32, dlogits: F32 | null): void;
-  bceWithLogits(logits: F32, targets: F32, n: number, c: number, posWeight: F32 | null, reduction: string, losses: F32, dlogits: F32 | null): void;
-}
-
-let rawCache: RawKernels | null = null;
-function raw(): RawKernels {
-  rawCache ??= loadAddon() as unknown as RawKernels;
-  return rawCache;
-}
 
 /** The whole storage of a float32 tensor. */
 function whole(t: Tensor): F32 {
@@ -68,10 +36,6 @@ function packedI32(t: Tensor): I32 {
 
 function opt(t: Tensor | null | undefined): F32 | undefined {
   return t == null ? undefined : packed(t);
-}
-
-function optNull(t: Tensor | null | undefined): F32 | null {
-  return t == null ? null : packed(t);
 }
 
 function convShape(p: Conv2dSizes): Conv2dShape {
@@ -95,9 +59,6 @@ function avgPoolShape(p: Pool2dSizes): AvgPool2dShape {
   };
 }
 
-function unaryArgs(p: UnaryParams): [number, number, number, number, number] {
-  return [p.alpha ?? 0.01, p.beta ?? 0, p.min ?? -Infinity, p.max ?? Infinity, p.exponent ?? 1];
-}
 
 /** Element-by-element strided copy for dtypes without a copy kernel (uint8, bool, int64, float16). */
 function copyGeneric(src: Tensor, dst: Tensor): void {
@@ -133,9 +94,9 @@ const cpu: Backend = {
   copy(src, dst) {
     if (src.numel === 0) return;
     if (src.dtype === 'float32' && dst.dtype === 'float32') {
-      raw().stridedCopy(src.shape, whole(src), src.offset, src.strides, whole(dst), dst.offset, dst.strides);
+      stridedCopy(src.shape, whole(src), src.offset, src.strides, whole(dst), dst.offset, dst.strides);
     } else if (src.dtype === 'int32' && dst.dtype === 'int32') {
-      raw().stridedCopyInt32(src.shape, src.storage.data as I32, src.offset, src.strides, dst.storage.data as I32, dst.offset, dst.strides);
+      stridedCopyInt32(src.shape, src.storage.data as I32, src.offset, src.strides, dst.storage.data as I32, dst.offset, dst.strides);
     } else if (src.dtype === dst.dtype) {
       copyGeneric(src, dst);
     } else {
@@ -143,35 +104,35 @@ const cpu: Backend = {
     }
   },
   cast(src, dst, scale) {
-    if (dst.dtype === 'float32' && src.dtype === 'int32') raw().castInt32ToFloat32(packedI32(src), packed(dst), scale);
+    if (dst.dtype === 'float32' && src.dtype === 'int32') castToFloat32(packedI32(src), packed(dst), scale);
     else if (dst.dtype === 'float32' && (src.dtype === 'uint8' || src.dtype === 'bool')) {
-      raw().castUint8ToFloat32((src.storage.data as Uint8Array).subarray(src.offset, src.offset + src.numel), packed(dst), scale);
-    } else if (dst.dtype === 'int32' && src.dtype === 'float32') raw().castFloat32ToInt32(packed(src), packedI32(dst));
+      castToFloat32((src.storage.data as Uint8Array).subarray(src.offset, src.offset + src.numel), packed(dst), scale);
+    } else if (dst.dtype === 'int32' && src.dtype === 'float32') castFloat32ToInt32(packed(src), packedI32(dst));
     else throw new Error(`cast: no kernel converts ${src.dtype} to ${dst.dtype}`);
   },
-  unary(op: UnaryOpName, x, y, params) {
-    raw().unary(op, packed(x), packed(y), ...unaryArgs(params));
+  unary(op, x, y, params) {
+    unary(op, packed(x), packed(y), params);
   },
-  unaryBackward(op: UnaryOpName, x, y, dy, dx, params) {
-    raw().unaryBackward(op, packed(x), packed(y), packed(dy), packed(dx), ...unaryArgs(params));
+  unaryBackward(op, x, y, dy, dx, params) {
+    unaryBackward(op, packed(x), packed(y), packed(dy), packed(dx), params);
   },
-  binary(op: BinaryOpName, shape, a, aStrides, b, bStrides, out) {
-    raw().binary(op, shape, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
+  binary(op, shape, a, aStrides, b, bStrides, out) {
+    binary(op, shape, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
   },
   where(shape, c, cStrides, a, aStrides, b, bStrides, out) {
-    raw().where(shape, whole(c), c.offset, cStrides, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
+    where(shape, whole(c), c.offset, cStrides, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
   },
-  reduce(op: ReduceOpName, x, outer, r, inner, y) {
-    raw().reduce(op, packed(x), outer, r, inner, packed(y));
+  reduce(op, x, outer, r, inner, y) {
+    reduce(op, packed(x), outer, r, inner, packed(y));
   },
   argReduce(op, x, outer, r, inner, y) {
-    raw().argReduce(op, packed(x), outer, r, inner, packedI32(y));
+    argReduce(op, packed(x), outer, r, inner, packedI32(y));
   },
   softmax(log, x, outer, d, inner, y) {
-    (log ? raw().logSoftmax : raw().softmax)(packed(x), outer, d, inner, packed(y));
+    (log ? logSoftmax : softmax)(packed(x), outer, d, inner, packed(y));
   },
   softmaxBackward(log, y, dy, outer, d, inner, dx) {
-    (log ? raw().logSoftmaxBackward : raw().softmaxBackward)(packed(y), packed(dy), outer, d, inner, packed(dx));
+    (log ? logSoftmaxBackward : softmaxBackward)(packed(y), packed(dy), outer, d, inner, packed(dx));
   },
   gemm(g) {
     gemm({
@@ -182,19 +143,19 @@ const cpu: Backend = {
     });
   },
   indexSelect(x, outer, n, inner, indices, y) {
-    raw().indexSelect(packed(x), outer, n, inner, packedI32(indices), packed(y));
+    indexSelect(packed(x), outer, n, inner, packedI32(indices), packed(y));
   },
   indexAdd(dy, outer, m, inner, indices, n, dx) {
-    raw().indexAdd(packed(dy), outer, m, inner, packedI32(indices), packed(dx), n);
+    indexAdd(packed(dy), outer, m, inner, packedI32(indices), packed(dx).subarray(0, outer * n * inner));
   },
   gather(x, outer, n, inner, index, m, y) {
-    raw().gather(packed(x), outer, n, inner, packedI32(index), packed(y), m);
+    gather(packed(x), outer, n, inner, packedI32(index).subarray(0, outer * m * inner), packed(y));
   },
   scatterAdd(dy, outer, m, inner, index, n, dx) {
-    raw().scatterAdd(packed(dy), outer, m, inner, packedI32(index), packed(dx), n);
+    scatterAdd(packed(dy), outer, m, inner, packedI32(index), packed(dx).subarray(0, outer * n * inner));
   },
   oneHot(labels, classes, out) {
-    raw().oneHot(packedI32(labels), classes, packed(out));
+    oneHot(packedI32(labels), classes, packed(out));
   },
   conv2d(p, x, w, bias, y) {
     conv2dForward({ ...convShape(p), x: packed(x), weight: packed(w), bias: opt(bias), y: packed(y) });
@@ -278,13 +239,17 @@ const cpu: Backend = {
     dropoutBackward({ dy: packed(dy), mask: m, p, dx: packed(dx) });
   },
   crossEntropy(a) {
-    raw().crossEntropy(
-      packed(a.logits), a.n, a.c, a.targets ? packedI32(a.targets) : null, optNull(a.softTargets), optNull(a.weights),
-      a.labelSmoothing, a.ignoreIndex, a.reduction, packed(a.losses), optNull(a.dlogits),
-    );
+    crossEntropy({
+      logits: packed(a.logits), n: a.n, c: a.c, targets: a.targets ? packedI32(a.targets) : undefined,
+      softTargets: opt(a.softTargets), weights: opt(a.weights), labelSmoothing: a.labelSmoothing,
+      ignoreIndex: a.ignoreIndex, reduction: a.reduction, losses: packed(a.losses), dlogits: opt(a.dlogits),
+    });
   },
   bceWithLogits(a) {
-    raw().bceWithLogits(packed(a.logits), packed(a.targets), a.n, a.c, optNull(a.posWeight), a.reduction, packed(a.losses), optNull(a.dlogits));
+    bceWithLogits({
+      logits: packed(a.logits), targets: packed(a.targets), n: a.n, c: a.c, posWeight: opt(a.posWeight),
+      reduction: a.reduction, losses: packed(a.losses), dlogits: opt(a.dlogits),
+    });
   },
 };
 

@@ -92,8 +92,9 @@ export async function runParity(dir: string, name: string): Promise<ParityResult
     return [relativeError(logits, io.get('logits_train')!), Math.abs(l.item() - io.get('loss')!.item()) / Math.abs(io.get('loss')!.item())];
   });
   let worstGrad: [string, number] = ['', 0];
-  // Floor: 1e-4 of the largest gradient anywhere in the model.
-  const gradFloor = 1e-4 * Math.max(...[...grads.values()].map((g) => g.abs().max().item()));
+  // Floor: 1e-3 of the largest gradient anywhere in the model. Gradients that are zero in exact
+  // arithmetic (a conv bias followed by training-mode batch norm) are rounding noise on both sides.
+  const gradFloor = 1e-3 * Math.max(...[...grads.values()].map((g) => g.abs().max().item()));
   for (const [key, p] of model.namedParameters()) {
     expect(p.grad, `gradient of ${key}`).not.toBeNull();
     const e = relativeError(p.grad!, grads.get(key)!, gradFloor);
@@ -107,7 +108,7 @@ export async function runParity(dir: string, name: string): Promise<ParityResult
       expect(t.item(), key).toBe(ref.item());
       continue;
     }
-    const e = relativeError(t, ref, 1e-4);
+    const e = relativeError(t, ref, 1e-3);
     if (e >= worstStep[1]) worstStep = [key, e];
   }
   const seconds = (performance.now() - start) / 1000;

@@ -50,15 +50,17 @@ export function allocate<D extends Dtype>(dtype: D, length: number): DtypeArrayM
 }
 
 /**
- * Views an 8-byte-aligned buffer as the typed array of `dtype` (no copy).
+ * Views (part of) a buffer as the typed array of `dtype` (no copy); the offset must be aligned.
  * @example
  * viewBytes('F32', new ArrayBuffer(8)); // Float32Array(2)
  */
-export function viewBytes<D extends Dtype>(dtype: D, buffer: ArrayBuffer): DtypeArrayMap[D] {
+export function viewBytes<D extends Dtype>(dtype: D, buffer: ArrayBuffer, byteOffset = 0, length?: number): DtypeArrayMap[D] {
+  const n = length ?? (buffer.byteLength - byteOffset) / DTYPE_SIZE[dtype];
   const views: { [K in Dtype]: (b: ArrayBuffer) => DtypeArrayMap[K] } = {
-    F32: (b) => new Float32Array(b), F16: (b) => new Uint16Array(b), BF16: (b) => new Uint16Array(b),
-    F64: (b) => new Float64Array(b), I64: (b) => new BigInt64Array(b), I32: (b) => new Int32Array(b),
-    U8: (b) => new Uint8Array(b), BOOL: (b) => new Uint8Array(b),
+    F32: (b) => new Float32Array(b, byteOffset, n), F16: (b) => new Uint16Array(b, byteOffset, n),
+    BF16: (b) => new Uint16Array(b, byteOffset, n), F64: (b) => new Float64Array(b, byteOffset, n),
+    I64: (b) => new BigInt64Array(b, byteOffset, n), I32: (b) => new Int32Array(b, byteOffset, n),
+    U8: (b) => new Uint8Array(b, byteOffset, n), BOOL: (b) => new Uint8Array(b, byteOffset, n),
   };
   return views[dtype](buffer);
 }

@@ -139,10 +139,19 @@ function parseHeader(
   return { entries, metadata };
 }
 
-function copyTensor(entry: HeaderEntry, data: Uint8Array): TensorRecord {
-  const buffer = new ArrayBuffer(entry.end - entry.begin);
-  new Uint8Array(buffer).set(data.subarray(entry.begin, entry.end));
-  const record = { dtype: entry.dtype, shape: entry.shape, data: viewBytes(entry.dtype, buffer) };
+/** The tensor's elements: a view of `data` when `share` and aligned, else a copy. */
+function extractTensor(entry: HeaderEntry, data: Uint8Array, share: boolean): TensorRecord {
+  const size = DTYPE_SIZE[entry.dtype];
+  const start = data.byteOffset + entry.begin;
+  let typed: DtypeArrayMap[Dtype];
+  if (share && start % size === 0) {
+    typed = viewBytes(entry.dtype, data.buffer as ArrayBuffer, start, (entry.end - entry.begin) / size);
+  } else {
+    const buffer = new ArrayBuffer(entry.end - entry.begin);
+    new Uint8Array(buffer).set(data.subarray(entry.begin, entry.end));
+    typed = viewBytes(entry.dtype, buffer);
+  }
+  const record = { dtype: entry.dtype, shape: entry.shape, data: typed };
   if (entry.dtype === 'BOOL') {
     const b = record.data as Uint8Array;
     for (let i = 0; i < b.length; i++) {
@@ -153,13 +162,13 @@ function copyTensor(entry: HeaderEntry, data: Uint8Array): TensorRecord {
 }
 
 function buildContents(
-  json: Record<string, unknown>, data: Uint8Array, file: string,
+  json: Record<string, unknown>, data: Uint8Array, file: string, share: boolean,
 ): SafetensorsContents {
   const { entries, metadata } = parseHeader(json, data.length, file);
   const tensors = new Map<string, TensorRecord>();
   for (const e of entries) {
     try {
-      tensors.set(e.name, copyTensor(e, data));
+      tensors.set(e.name, extractTensor(e, data, share));
     } catch (err) {
       fail(file, (err as Error).message);
     }
@@ -168,7 +177,7 @@ function buildContents(
 }
 
 /**
- * Parses safetensors bytes already in memory; `file` names the source in errors.
+ * Parses safetensors bytes already in memory (tensors are copies); `file` names the source in errors.
  * @example
  * const { tensors } = parseSafetensors(serializeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } }));
  */
@@ -176,11 +185,12 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Safetens
   checkHostEndianness();
   const n = headerLength(bytes.subarray(0, 8), bytes.length, file);
   const json = parseJson(bytes.subarray(8, 8 + n), file);
-  return buildContents(json, bytes.subarray(8 + n), file);
+  return buildContents(json, bytes.subarray(8 + n), file, false);
 }
 
 /**
  * Reads and validates a safetensors file. The header is read and checked before the data area is.
+ * Tensors are views into one buffer holding the data area (copied only where misaligned).
  * @example
  * const { tensors, metadata } = await readSafetensors('resnet20.safetensors');
  * tensors.get('conv1.weight')?.shape; // [16, 1, 3, 3]
@@ -199,7 +209,7 @@ export async function readSafetensors(file: string): Promise<SafetensorsContents
     parseHeader(json, size - 8 - n, file);
     const data = new Uint8Array(size - 8 - n);
     await readExactly(handle, data, 8 + n);
-    return buildContents(json, data, file);
+    return buildContents(json, data, file, true);
   } finally {
     await handle.close();
   }

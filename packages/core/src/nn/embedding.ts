@@ -60,7 +60,7 @@ export class Embedding extends Module {
     const rows = F.embedding(this.weight, indices);
     if (this.paddingIdx === undefined) return rows;
     // Padding positions contribute no gradient to their (zero) row, as PyTorch's padding_idx.
-    const keep = indices.ne(this.paddingIdx).float().unsqueeze(-1);
+    const keep = indices.float().ne(this.paddingIdx).unsqueeze(-1);
     const out = rows.mul(keep);
     rows.dispose();
     keep.dispose();

@@ -1,11 +1,13 @@
 /**
  * Seeded parameter initialisation with PyTorch's formulas (torch.nn.init, 1.13): the same
- * distributions and bounds, drawn from Graft's own generator (so the numbers differ from PyTorch's,
- * the statistics do not). A module-level default generator makes model construction reproducible:
+ * distributions and bounds (the numbers differ from PyTorch's, the statistics do not). Each fill
+ * takes a fresh seed from a {@link Generator} and runs the native Philox kernels with it, so a
+ * module-level default generator makes model construction reproducible and fast:
  * `manualSeed(0); const a = resnet18(); manualSeed(0); const b = resnet18();` gives equal weights.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { manualSeed as seedTensorRandom } from '../ops/creation.js';
+import { backendFor } from '../tensor/backend.js';
 
 /** A generator's full state, JSON-serialisable. */
 export interface GeneratorState {
@@ -198,10 +200,8 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
-function fill(t: Tensor, values: Float32Array): Tensor {
+function checkTarget(t: Tensor): void {
   if (t.dtype !== 'float32' || !t.isContiguous()) throw new Error(`init: expected a packed float32 tensor, got ${t.dtype}`);
-  t.dataSync().set(values);
-  return t;
 }
 
 /**
@@ -210,7 +210,9 @@ function fill(t: Tensor, values: Float32Array): Tensor {
  * uniform_(bias, -0.1, 0.1);
  */
 export function uniform_(t: Tensor, low: number, high: number, gen: Generator = defaultGen): Tensor {
-  return fill(t, gen.uniform(t.numel, low, high));
+  checkTarget(t);
+  backendFor(t.device).randomUniform(t, gen.nextSeed(), 0, low, high);
+  return t;
 }
 
 /**
@@ -219,7 +221,10 @@ export function uniform_(t: Tensor, low: number, high: number, gen: Generator = 
  * normal_(fc.weight, 0, 0.01);
  */
 export function normal_(t: Tensor, mean: number, std: number, gen: Generator = defaultGen): Tensor {
-  return fill(t, gen.normal(t.numel, mean, std));
+  checkTarget(t);
+  if (std === 0) return constant_(t, mean);
+  backendFor(t.device).randomNormal(t, gen.nextSeed(), 0, mean, std);
+  return t;
 }
 
 /**
@@ -228,7 +233,9 @@ export function normal_(t: Tensor, mean: number, std: number, gen: Generator = d
  * constant_(bn.weight, 1);
  */
 export function constant_(t: Tensor, value: number): Tensor {
-  return fill(t, new Float32Array(t.numel).fill(value));
+  checkTarget(t);
+  t.dataSync().fill(value);
+  return t;
 }
 
 /** Options of the Kaiming initialisers. */

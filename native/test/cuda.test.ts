@@ -4,11 +4,12 @@
 // gives a clear Error naming the op and no crash.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adamStep, binary, capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaBinary, cudaClipGradNorm, cudaDownload,
+  adamStep, argReduce, binary, cudaArgReduce, cudaLogSoftmax, cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax,
+  cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward, capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaBinary, cudaClipGradNorm, cudaDownload,
   cudaEmptyCache, cudaFromArray, cudaGemm, cudaMemoryStats, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
   cudaSgdStep, cudaSynchronize, cudaToArray, cudaUnary, cudaUnaryBackward, cudaUpload, gemm, randomBernoulli,
   randomNormal, randomUniform, sgdStep, unary, unaryBackward,
-  type BinaryOp, type CudaPrecision, type DeviceBuffer, type UnaryOp,
+  type ArgReduceOp, type BinaryOp, type CudaPrecision, type DeviceBuffer, type ReduceOp, type UnaryOp,
 } from '@graft/native';
 import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
@@ -51,6 +52,12 @@ describe('cuda argument checks (any build, before any device is touched)', () =>
     ['cudaRandomUniform', 'out', () => cudaRandomUniform(fake, 1, 0)],
     ['cudaRandomNormal', 'out', () => cudaRandomNormal(fake, 1, 0)],
     ['cudaRandomBernoulli', 'out', () => cudaRandomBernoulli(fake, 0.5, 1, 0)],
+    ['cudaReduce', 'x', () => cudaReduce('sum', fake, 1, 1, 1, fake)],
+    ['cudaArgReduce', 'x', () => cudaArgReduce('argmax', fake, 1, 1, 1, fake)],
+    ['cudaSoftmax', 'x', () => cudaSoftmax(fake, 1, 1, 1, fake)],
+    ['cudaLogSoftmax', 'x', () => cudaLogSoftmax(fake, 1, 1, 1, fake)],
+    ['cudaSoftmaxBackward', 'y', () => cudaSoftmaxBackward(fake, fake, 1, 1, 1, fake)],
+    ['cudaLogSoftmaxBackward', 'y', () => cudaLogSoftmaxBackward(fake, fake, 1, 1, 1, fake)],
   ] as Array<[string, string, () => unknown]>)('%s rejects a non-buffer %s', (op, name, call) => {
     const escaped = name.replace(/[[\]]/g, '\\$&');
     expect(call).toThrow(new RegExp(`^${op}: argument '${escaped}' must be a CUDA device buffer made by cudaAlloc\\(\\)`));
@@ -83,6 +90,15 @@ describe.skipIf(!hasCuda)(`cuda device memory${why}`, () => {
       const data = randomArray(n, rand);
       expect(Array.from(cudaToArray(dev(data)))).toEqual(Array.from(data));
     }
+  });
+  it('round-trips int32 data', () => {
+    const ints = Int32Array.from([0, -1, 2 ** 31 - 1, -(2 ** 31), 7]);
+    const buffer = cudaAlloc(ints.length * 4);
+    made.push(buffer);
+    cudaUpload(buffer, ints);
+    const back = new Int32Array(ints.length);
+    cudaDownload(buffer, back);
+    expect(Array.from(back)).toEqual(Array.from(ints));
   });
   it('reuses freed blocks from the cache and keeps live bytes flat', () => {
     cudaSynchronize();
@@ -314,6 +330,69 @@ describe.skipIf(!hasCuda)(`cuda random numbers: the CPU's stream mapping${why}`,
     cudaRandomNormal(out, seed, offset, 0.5, 2);
     // Device double log/sin/cos are within 2 ulp of the host's, far below float32's 2^-24.
     expectClose(cudaToArray(out), cpu, { atol: 1e-6, rtol: 2 ** -22 }, 'cudaRandomNormal');
+  });
+});
+
+// (outer, r, inner): rows (inner 1) run a block per row, columns (inner > 1) a thread per column; sizes
+// cross the 256-thread block, and include 1, primes and an empty reduced dim.
+const lineShapes: Array<[number, number, number]> = [
+  [1, 1, 1], [3, 7, 1], [2, 257, 1], [5, 3001, 1], [1, 13, 5], [4, 9, 33], [2, 300, 129], [3, 0, 4], [0, 5, 5],
+];
+
+describe.skipIf(!hasCuda)(`cuda reductions and softmax${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  // Sums and products accumulate in double on both sides, in different fixed orders: the float32 result
+  // can differ by the one rounding at the end (2^-24 relative); max/min and arg* are exact.
+  it.each(['sum', 'mean', 'prod', 'max', 'min'] as ReduceOp[])('reduce %s', (op) => {
+    for (const [outer, r, inner] of lineShapes) {
+      if (r === 0 && (op === 'max' || op === 'min')) continue;
+      const rand = seededRandom(outer * 7 + r * 3 + inner);
+      const x = op === 'prod' ? randomArray(outer * r * inner, rand, 0.9, 1.1) : randomArray(outer * r * inner, rand);
+      if (x.length > 5) x[3] = NaN; // NaN propagates through every op
+      const expected = new Float32Array(outer * inner);
+      reduce(op, x, outer, r, inner, expected);
+      const y = devZeros(outer * inner);
+      cudaReduce(op, dev(x), outer, r, inner, y);
+      expectClose(cudaToArray(y), expected, { atol: 1e-7, rtol: 2 ** -23 }, `cudaReduce ${op} ${outer}x${r}x${inner}`);
+    }
+  });
+
+  it.each(['argmax', 'argmin'] as ArgReduceOp[])('%s returns the first index, and a NaN wins', (op) => {
+    for (const [outer, r, inner] of lineShapes) {
+      if (r === 0) continue;
+      const rand = seededRandom(outer + r + inner);
+      const x = Float32Array.from(randomArray(outer * r * inner, rand), (v) => Math.round(v * 3)); // many ties
+      if (x.length > 40) x[37] = NaN;
+      const expected = new Int32Array(outer * inner);
+      argReduce(op, x, outer, r, inner, expected);
+      const y = devZeros(outer * inner);
+      cudaArgReduce(op, dev(x), outer, r, inner, y);
+      const got = new Int32Array(outer * inner);
+      cudaDownload(y, got);
+      expect(Array.from(got), `cudaArgReduce ${op} ${outer}x${r}x${inner}`).toEqual(Array.from(expected));
+    }
+  });
+
+  // Same formulas as the CPU (double sums, float exp); the device expf is within 2 ulp of the host's.
+  it('softmax and log-softmax, forward and backward', () => {
+    for (const [outer, d, inner] of lineShapes) {
+      const rand = seededRandom(outer * 11 + d + inner);
+      const n = outer * d * inner;
+      const x = randomArray(n, rand, -8, 8), dy = randomArray(n, rand);
+      const cases = [[softmax, softmaxBackward, cudaSoftmax, cudaSoftmaxBackward], [logSoftmax, logSoftmaxBackward, cudaLogSoftmax, cudaLogSoftmaxBackward]] as const;
+      for (const [cpuForward, cpuBackward, gpuForward, gpuBackward] of cases) {
+        const y = new Float32Array(n), dx = new Float32Array(n);
+        cpuForward(x, outer, d, inner, y);
+        cpuBackward(y, dy, outer, d, inner, dx);
+        const yd = devZeros(n), dxd = devZeros(n);
+        gpuForward(dev(x), outer, d, inner, yd);
+        gpuBackward(yd, dev(dy), outer, d, inner, dxd);
+        const label = `${gpuForward.name} ${outer}x${d}x${inner}`;
+        expectClose(cudaToArray(yd), y, { atol: 1e-6, rtol: 1e-5 }, label);
+        expectClose(cudaToArray(dxd), dx, { atol: 1e-6, rtol: 1e-5 }, `${label} backward`);
+      }
+    }
   });
 });
 

@@ -10,6 +10,7 @@
 import { loadAddon, kernel } from './addon.js';
 import type { BinaryOp, UnaryOp, UnaryParams } from './kernels/elementwise.js';
 import type { AdamStepArgs, SgdStepArgs } from './kernels/optim.js';
+import type { ArgReduceOp, ReduceOp } from './kernels/reduce.js';
 
 /** A block of device memory made by {@link cudaAlloc}. Opaque: read it back with {@link cudaDownload}. */
 export interface DeviceBuffer {
@@ -65,21 +66,22 @@ export function cudaAlloc(bytes: number, device = 0): DeviceBuffer {
 }
 
 /**
- * Copies `data` into the start of `buffer`; returns when `data` may be changed again.
+ * Copies `data` (float32 values, or int32 such as class targets) into the start of `buffer`; returns when `data` may be changed again.
  * @example
  * const x = cudaAlloc(12); cudaUpload(x, Float32Array.from([1, 2, 3]));
  */
-export function cudaUpload(buffer: DeviceBuffer, data: Float32Array): void {
-  kernel<(buffer: DeviceBuffer, data: Float32Array) => void>('cudaUpload')(buffer, data);
+export function cudaUpload(buffer: DeviceBuffer, data: Float32Array | Int32Array): void {
+  kernel<(buffer: DeviceBuffer, data: Float32Array | Int32Array) => void>('cudaUpload')(buffer, data);
 }
 
 /**
- * Copies the first `out.length` floats of `buffer` into `out`, after all queued work on its device.
+ * Copies the first `out.length` 4-byte elements of `buffer` into `out` (an Int32Array for the indices
+ * {@link cudaArgReduce} writes), after all queued work on its device.
  * @example
  * const out = new Float32Array(3); cudaDownload(x, out);
  */
-export function cudaDownload(buffer: DeviceBuffer, out: Float32Array): void {
-  kernel<(buffer: DeviceBuffer, out: Float32Array) => void>('cudaDownload')(buffer, out);
+export function cudaDownload(buffer: DeviceBuffer, out: Float32Array | Int32Array): void {
+  kernel<(buffer: DeviceBuffer, out: Float32Array | Int32Array) => void>('cudaDownload')(buffer, out);
 }
 
 /**
@@ -319,4 +321,66 @@ export function cudaRandomNormal(out: DeviceBuffer, seed: number, offset: number
  */
 export function cudaRandomBernoulli(out: DeviceBuffer, p: number, seed: number, offset: number): void {
   kernel<(out: DeviceBuffer, p: number, seed: number, offset: number) => void>('cudaRandomBernoulli')(out, p, seed, offset);
+}
+
+/**
+ * Reduces the middle dim of a contiguous (outer, r, inner) view into `y` (outer, inner) on the GPU, as
+ * `reduce`: sums and products in double; each output's order is fixed by the shape (reproducible).
+ * @example
+ * cudaReduce('sum', x, 4, 10, 1, y); // row sums of a 4x10 matrix
+ */
+export function cudaReduce(op: ReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer): void {
+  type Raw = (op: ReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer) => void;
+  kernel<Raw>('cudaReduce')(op, x, outer, r, inner, y);
+}
+
+/**
+ * First index of the max (min) along the middle dim, as `argReduce`; `y` receives int32 indices:
+ * read them with an Int32Array.
+ * @example
+ * cudaArgReduce('argmax', logits, n, classes, 1, predictions);
+ * const labels = new Int32Array(n); cudaDownload(predictions, labels);
+ */
+export function cudaArgReduce(op: ArgReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer): void {
+  type Raw = (op: ArgReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer) => void;
+  kernel<Raw>('cudaArgReduce')(op, x, outer, r, inner, y);
+}
+
+type RawSoftmax = (x: DeviceBuffer, outer: number, d: number, inner: number, y: DeviceBuffer) => void;
+type RawSoftmaxBackward = (y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer) => void;
+
+/**
+ * Softmax along the middle dim of a contiguous (outer, d, inner) view on the GPU, as `softmax`.
+ * @example
+ * cudaSoftmax(logits, n, classes, 1, probs);
+ */
+export function cudaSoftmax(x: DeviceBuffer, outer: number, d: number, inner: number, y: DeviceBuffer): void {
+  kernel<RawSoftmax>('cudaSoftmax')(x, outer, d, inner, y);
+}
+
+/**
+ * Log-softmax along the middle dim on the GPU, as `logSoftmax`.
+ * @example
+ * cudaLogSoftmax(logits, n, classes, 1, logp);
+ */
+export function cudaLogSoftmax(x: DeviceBuffer, outer: number, d: number, inner: number, y: DeviceBuffer): void {
+  kernel<RawSoftmax>('cudaLogSoftmax')(x, outer, d, inner, y);
+}
+
+/**
+ * Softmax backward from the forward output: `dx = y * (dy - sum(dy * y))`.
+ * @example
+ * cudaSoftmaxBackward(probs, dprobs, n, classes, 1, dlogits);
+ */
+export function cudaSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer): void {
+  kernel<RawSoftmaxBackward>('cudaSoftmaxBackward')(y, dy, outer, d, inner, dx);
+}
+
+/**
+ * Log-softmax backward from the forward output: `dx = dy - exp(y) * sum(dy)`.
+ * @example
+ * cudaLogSoftmaxBackward(logp, dlogp, n, classes, 1, dlogits);
+ */
+export function cudaLogSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer): void {
+  kernel<RawSoftmaxBackward>('cudaLogSoftmaxBackward')(y, dy, outer, d, inner, dx);
 }

@@ -10,6 +10,8 @@
 #include "graft/elementwise.h"
 #include "graft/gemm.h"
 #include "graft/optim.h"
+#include "graft/reduce.h"
+#include "graft/softmax.h"
 
 namespace graft::cuda {
 
@@ -25,6 +27,17 @@ void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const floa
                     float* dx, int64_t n, int device);
 void binary(BinaryOp op, const Dims& shape, const float* a, const Dims& a_strides, const float* b,
             const Dims& b_strides, float* out, int device);
+
+// x (O,R,I) -> y (O,I); arg_reduce needs R > 0. Each output's order of accumulation depends only on the shape.
+void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, float* y, int device);
+void arg_reduce(ArgReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, int32_t* y, int device);
+
+// x, y, dy, dx (O,D,I), along D.
+void softmax(const float* x, int64_t outer, int64_t d, int64_t inner, float* y, int device);
+void log_softmax(const float* x, int64_t outer, int64_t d, int64_t inner, float* y, int device);
+void softmax_backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx, int device);
+void log_softmax_backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx,
+                          int device);
 
 // The pointers inside the args are device pointers.
 void sgd_step(const SgdArgs& a, int device);

@@ -1,6 +1,6 @@
 // CUDA device buffers and device-wide calls:
 //   new CudaDeviceBuffer(bytes, device)  (cudaAlloc in TypeScript), buffer.dispose(),
-//   cudaUpload(buffer, Float32Array), cudaDownload(buffer, Float32Array),
+//   cudaUpload(buffer, Float32Array | Int32Array), cudaDownload(buffer, Float32Array | Int32Array),
 //   cudaMemoryStats(), cudaEmptyCache(), cudaSynchronize(device).
 // Each throws "<op>: Graft was built without CUDA ..." (stub) or "<op>: no CUDA device: <reason>".
 #include "binding/cuda_buffer.h"
@@ -72,11 +72,22 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
   bool disposed_ = false;
 };
 
+// A Float32Array or Int32Array (4-byte elements, so element counts line up with the buffer's floats).
+Span<uint8_t> words(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
+  const Napi::Value v = i < info.Length() ? info[i] : info.Env().Undefined();
+  if (!v.IsTypedArray() || (v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array &&
+                            v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array))
+    args.fail_type("argument '" + std::string(name) + "' must be a Float32Array or an Int32Array");
+  auto array = v.As<Napi::TypedArray>();
+  auto* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  return Span<uint8_t>{data, static_cast<int64_t>(array.ElementLength())};  // size counts 4-byte elements
+}
+
 Napi::Value Upload(const Napi::CallbackInfo& info) {
   Args args(info, "cudaUpload");
   args.expect_count(2);
   DeviceFloats dst = device_floats(info, args, 0, "buffer");
-  Span<float> src = args.floats(1, "data");
+  Span<uint8_t> src = words(info, args, 1, "data");
   if (src.size > dst.size)
     args.fail("argument 'data' has " + std::to_string(src.size) + " elements but 'buffer' holds only " +
               std::to_string(dst.size) + " floats");
@@ -88,7 +99,7 @@ Napi::Value Download(const Napi::CallbackInfo& info) {
   Args args(info, "cudaDownload");
   args.expect_count(2);
   DeviceFloats src = device_floats(info, args, 0, "buffer");
-  Span<float> dst = args.floats(1, "out");
+  Span<uint8_t> dst = words(info, args, 1, "out");
   if (dst.size > src.size)
     args.fail("argument 'out' has " + std::to_string(dst.size) + " elements but 'buffer' holds only " +
               std::to_string(src.size) + " floats");

@@ -24,6 +24,18 @@ void binary(BinaryOp, const Dims&, const float*, const Dims&, const float*, cons
   unavailable("cudaBinary");
 }
 
+void reduce(ReduceOp, const float*, int64_t, int64_t, int64_t, float*, int) { unavailable("cudaReduce"); }
+void arg_reduce(ArgReduceOp, const float*, int64_t, int64_t, int64_t, int32_t*, int) { unavailable("cudaArgReduce"); }
+
+void softmax(const float*, int64_t, int64_t, int64_t, float*, int) { unavailable("cudaSoftmax"); }
+void log_softmax(const float*, int64_t, int64_t, int64_t, float*, int) { unavailable("cudaLogSoftmax"); }
+void softmax_backward(const float*, const float*, int64_t, int64_t, int64_t, float*, int) {
+  unavailable("cudaSoftmaxBackward");
+}
+void log_softmax_backward(const float*, const float*, int64_t, int64_t, int64_t, float*, int) {
+  unavailable("cudaLogSoftmaxBackward");
+}
+
 void sgd_step(const SgdArgs&, int) { unavailable("cudaSgdStep"); }
 void adam_step(const AdamArgs&, int) { unavailable("cudaAdamStep"); }
 double clip_grad_norm(float* const*, const int64_t*, int64_t, double, double, int) { unavailable("cudaClipGradNorm"); }

@@ -185,6 +185,15 @@ describe('optimizer determinism and bad input', () => {
     expect(Buffer.from(one.adam.param.buffer).equals(Buffer.from(many.adam.param.buffer))).toBe(true);
   });
 
+  it('gives identical bits on the AVX2 and portable paths (same operations, no FMA)', () => {
+    const runs = isas.map((isa) => {
+      setIsa(isa);
+      return adamConfigs.map((config) => runAdam(1003, config, 3, 'cpu').param);
+    });
+    setIsa('auto');
+    runs.slice(1).forEach((run) => run.forEach((param, c) => expect(Buffer.from(param.buffer).equals(Buffer.from(runs[0]![c]!.buffer)), `config ${c}`).toBe(true)));
+  });
+
   it('names the op, the argument and the sizes', () => {
     const p = new Float32Array(4);
     expect(() => sgdStep({ param: p, grad: new Float32Array(3), lr: 0.1, firstStep: true }))

@@ -1,5 +1,13 @@
 // AVX2 Adam / AdamW: param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq (n), eight floats per step in the
 // same operation order as the portable loop in adam.cc. Only called when graft::use_avx2().
+// With -mfma the compiler would fuse the _mm256_mul_ps/_mm256_add_ps pairs into FMAs (one rounding
+// instead of two), so results would differ from the portable path and from PyTorch: contraction is off.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <immintrin.h>
 
 #include "cpu/adam_kernel.h"

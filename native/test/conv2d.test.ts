@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   capabilities, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, conv2dOutputSize, getNumThreads,
-  setIsa, setNumThreads, type Conv2dShape,
+  memoryStats, resetPeakMemory, setIsa, setNumThreads, type Conv2dShape,
 } from '@graft/native';
 import { expectClose, finiteDifference, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
@@ -142,6 +142,32 @@ describe('conv2d determinism', () => {
       for (const threads of [2, 8]) {
         const many = run(threads);
         many.forEach((t, i) => expect(Buffer.compare(Buffer.from(t.buffer), Buffer.from(one[i]!.buffer))).toBe(0));
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});
+
+describe('conv2d scratch memory', () => {
+  it('stays within the chunk budget, far below a whole-batch column matrix', () => {
+    // 48 images of 288 x 1089 column floats would be 60 MiB; the chunks hold at most 16 MiB (plus
+    // the gathered dy of a chunk and the weight-gradient parts, each well under 4 MiB).
+    const before = getNumThreads();
+    const shape = shapeOf([48, 32, 33, 33, 8, 3, 3, 1, 1, 1, 1]);
+    const rand = seededRandom(11);
+    const size = sizesOf(shape);
+    const x = randomArray(size.x, rand), weight = randomArray(size.w, rand), dy = randomArray(size.y, rand);
+    try {
+      for (const threads of [1, 8]) {
+        setNumThreads(threads);
+        resetPeakMemory();
+        const live = memoryStats().liveBytes;
+        conv2dForward({ ...shape, x, weight, y: new Float32Array(size.y) });
+        conv2dBackwardData({ ...shape, dy, weight, dx: new Float32Array(size.x) });
+        conv2dBackwardWeight({ ...shape, x, dy, dw: new Float32Array(size.w) });
+        expect(memoryStats().peakBytes - live).toBeLessThanOrEqual(24 * 2 ** 20);
+        expect(memoryStats().liveBytes).toBe(live);
       }
     } finally {
       setNumThreads(before);

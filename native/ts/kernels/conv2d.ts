@@ -5,10 +5,18 @@
  */
 import { kernel, type Impl } from '../addon.js';
 
-/** A size given once for both spatial axes, or as `[height, width]`. */
+/**
+ * A size given once for both spatial axes, or as `[height, width]`.
+ * @example
+ * const stride: Size2d = [2, 1];
+ */
 export type Size2d = number | readonly [number, number];
 
-/** The shape of a convolution: input (n,c,h,w), `k` filters of (c/groups, r, s), and the hyper-parameters. */
+/**
+ * The shape of a convolution: input (n,c,h,w), `k` filters of (c/groups, r, s), and the hyper-parameters.
+ * @example
+ * const shape: Conv2dShape = { n: 8, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, stride: 2, padding: 1 };
+ */
 export interface Conv2dShape {
   /** Batch size (may be 0). */
   n: number;
@@ -34,7 +42,11 @@ export interface Conv2dShape {
   groups?: number;
 }
 
-/** Arguments of {@link conv2dForward}. */
+/**
+ * Arguments of {@link conv2dForward}.
+ * @example
+ * const args: Conv2dForwardArgs = { ...shape, x, weight, bias, y };
+ */
 export interface Conv2dForwardArgs extends Conv2dShape {
   /** Input (N,C,H,W). */
   x: Float32Array;
@@ -46,7 +58,11 @@ export interface Conv2dForwardArgs extends Conv2dShape {
   y: Float32Array;
 }
 
-/** Arguments of {@link conv2dBackwardData}. */
+/**
+ * Arguments of {@link conv2dBackwardData}.
+ * @example
+ * const args: Conv2dBackwardDataArgs = { ...shape, dy, weight, dx };
+ */
 export interface Conv2dBackwardDataArgs extends Conv2dShape {
   /** Gradient of the output (N,K,P,Q). */
   dy: Float32Array;
@@ -56,7 +72,11 @@ export interface Conv2dBackwardDataArgs extends Conv2dShape {
   dx: Float32Array;
 }
 
-/** Arguments of {@link conv2dBackwardWeight}. */
+/**
+ * Arguments of {@link conv2dBackwardWeight}.
+ * @example
+ * const args: Conv2dBackwardWeightArgs = { ...shape, x, dy, dw, dbias };
+ */
 export interface Conv2dBackwardWeightArgs extends Conv2dShape {
   /** Input of the forward pass (N,C,H,W). */
   x: Float32Array;

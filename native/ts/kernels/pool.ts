@@ -6,7 +6,11 @@
 import { kernel, type Impl } from '../addon.js';
 import type { Size2d } from './conv2d.js';
 
-/** Input shape and window of {@link maxPool2dForward} / {@link avgPool2dForward}. */
+/**
+ * Input shape and window of {@link maxPool2dForward} / {@link avgPool2dForward}.
+ * @example
+ * const shape: Pool2dShape = { n: 8, c: 64, h: 112, w: 112, kernelSize: 3, stride: 2, padding: 1 };
+ */
 export interface Pool2dShape {
   /** Batch size (may be 0). */
   n: number;
@@ -26,19 +30,31 @@ export interface Pool2dShape {
   ceilMode?: boolean;
 }
 
-/** Max-pool shape: a {@link Pool2dShape} with dilation between window taps. */
+/**
+ * Max-pool shape: a {@link Pool2dShape} with dilation between window taps.
+ * @example
+ * const shape: MaxPool2dShape = { n: 1, c: 3, h: 9, w: 9, kernelSize: 2, dilation: 2 };
+ */
 export interface MaxPool2dShape extends Pool2dShape {
   /** Spacing between window taps; default 1. */
   dilation?: Size2d;
 }
 
-/** Avg-pool shape: a {@link Pool2dShape} and how the divisor counts padding. */
+/**
+ * Avg-pool shape: a {@link Pool2dShape} and how the divisor counts padding.
+ * @example
+ * const shape: AvgPool2dShape = { n: 1, c: 3, h: 9, w: 9, kernelSize: 3, padding: 1, countIncludePad: false };
+ */
 export interface AvgPool2dShape extends Pool2dShape {
   /** Padding counts in the divisor (PyTorch's default, true). */
   countIncludePad?: boolean;
 }
 
-/** Adaptive pooling shape: input (n,c,h,w) pooled to (outH, outW). */
+/**
+ * Adaptive pooling shape: input (n,c,h,w) pooled to (outH, outW).
+ * @example
+ * const shape: AdaptivePool2dShape = { n: 8, c: 512, h: 7, w: 7, outH: 1, outW: 1 };
+ */
 export interface AdaptivePool2dShape {
   n: number;
   c: number;

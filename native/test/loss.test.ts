@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { bceWithLogits, crossEntropy, getNumThreads, setNumThreads, type CrossEntropyArgs, type Reduction } from '@graft/native';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  bceWithLogits, capabilities, crossEntropy, getNumThreads, setIsa, setNumThreads, type CrossEntropyArgs, type Reduction,
+} from '@graft/native';
 import { expectClose, randomArray, randomInts, seededRandom } from './helpers.js';
 
 // The PyTorch 1.13 values below come from (x, t, w, q, y, pw as written in each test):
@@ -7,6 +9,8 @@ import { expectClose, randomArray, randomInts, seededRandom } from './helpers.js
 //   x = torch.tensor([[1.0, -0.5, 2.0, 0.25], [0.3, 0.8, -1.2, 0.0], [-2.0, 1.5, 0.5, 1.0]], requires_grad=True)
 //   loss = F.cross_entropy(x, t, weight=w, label_smoothing=eps, reduction=r)   # or F.binary_cross_entropy_with_logits(x, y, pos_weight=pw)
 //   g, = torch.autograd.grad(loss.sum(), x); print(loss.flatten().tolist(), g.flatten().tolist())
+const isas = capabilities().detectedIsa === 'avx2+fma' ? (['avx2', 'generic'] as const) : (['generic'] as const);
+
 const X = Float32Array.from([1.0, -0.5, 2.0, 0.25, 0.3, 0.8, -1.2, 0.0, -2.0, 1.5, 0.5, 1.0]);
 const W = Float32Array.from([0.5, 1.0, 2.0, 1.5]);
 // PyTorch computes in float32: 2e-6 absolute covers its rounding and ours.
@@ -19,7 +23,9 @@ function runCe(args: Omit<CrossEntropyArgs, 'losses' | 'dlogits'>, impl: 'cpu' |
   return { losses, dlogits };
 }
 
-describe('crossEntropy against PyTorch', () => {
+describe.each(isas)('crossEntropy against PyTorch (%s)', (isa) => {
+  beforeEach(() => void setIsa(isa));
+  afterAll(() => void setIsa('auto'));
   const cases: Array<{ name: string; args: Omit<CrossEntropyArgs, 'losses' | 'dlogits'>; loss: number[]; grad: number[] }> = [
     { name: 'plain mean (t = [2, 0, 3])', args: { logits: X, n: 3, c: 4, targets: Int32Array.from([2, 0, 3]) }, loss: [0.9882088303565979],
       grad: [0.0755210816860199, 0.0168510302901268, -0.12804576754570007, 0.035673633217811584, -0.24106547236442566, 0.15212398767471313, 0.0205877423286438, 0.06835371255874634, 0.005021329037845135, 0.16628359258174896, 0.06117231771349907, -0.23247724771499634] },
@@ -86,7 +92,9 @@ function ce64(a: Omit<CrossEntropyArgs, 'losses' | 'dlogits'>, z: Float64Array):
   return r === 'none' ? losses : [r === 'sum' ? sum : sum / denominator];
 }
 
-describe('crossEntropy and bceWithLogits on random cases', () => {
+describe.each(isas)('crossEntropy and bceWithLogits on random cases (%s)', (isa) => {
+  beforeEach(() => void setIsa(isa));
+  afterAll(() => void setIsa('auto'));
   const configs: Array<{ n: number; c: number; weights: boolean; smoothing: number; ignore: boolean; soft: boolean; reduction: Reduction }> = [
     { n: 1, c: 1, weights: false, smoothing: 0, ignore: false, soft: false, reduction: 'mean' },
     { n: 7, c: 13, weights: true, smoothing: 0, ignore: true, soft: false, reduction: 'mean' },

@@ -1,11 +1,13 @@
 // CPU cross-entropy: logits (N,C), targets (N) or soft targets (N,C), weights (C), losses (N) or (1),
-// dlogits (N,C). Pass 1 (rows in parallel) computes each row's log-softmax, loss and mean weight, and
-// leaves softmax(row) in dlogits; the losses are summed in row order; pass 2 turns each softmax row
-// into the gradient, scaled by the now known denominator. Thread count never changes a bit.
+// dlogits (N,C). Pass 1 (rows in parallel) computes each row's log-sum-exp (one exp per logit, AVX2
+// when available), loss and mean weight, and leaves softmax(row) in dlogits; the losses are summed in
+// row order; pass 2 turns each softmax row into the gradient, scaled by the now known denominator.
+// Thread count never changes a bit.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "cpu/softmax_avx2.h"
 #include "graft/loss.h"
 #include "graft/runtime.h"
 
@@ -19,29 +21,42 @@ struct RowResult {
 
 inline double weight(const CrossEntropyArgs& a, int64_t j) { return a.weights ? double(a.weights[j]) : 1.0; }
 
+// log(sum(exp(z))) of a row; writes softmax(z) into p when p is not null. One exp per element.
+double log_sum_exp(const float* z, int64_t c, float* p) {
+  if (use_avx2()) return p ? avx2::softmax_row(z, c, p, false) : avx2::log_sum_exp_row(z, c);
+  float max = -INFINITY;
+  for (int64_t j = 0; j < c; ++j) max = std::fmax(max, z[j]);
+  if (std::isinf(max)) max = 0.0f;  // as the softmax kernels
+  double sum = 0.0;
+  for (int64_t j = 0; j < c; ++j) {
+    const float e = std::exp(z[j] - max);
+    if (p) p[j] = e;
+    sum += e;
+  }
+  if (p) {
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < c; ++j) p[j] *= inv;
+  }
+  return double(max) + std::log(sum);
+}
+
 // Loss of row n; writes softmax(row) into p when p is not null.
 RowResult row_loss(const CrossEntropyArgs& a, int64_t n, float* p) {
   const float* z = a.logits + n * a.c;
   const double eps = a.label_smoothing, c = double(a.c);
-  float max = -INFINITY;
-  for (int64_t j = 0; j < a.c; ++j) max = std::fmax(max, z[j]);
-  double sum = 0.0;
-  for (int64_t j = 0; j < a.c; ++j) sum += std::exp(double(z[j] - max));
-  const double log_sum = std::log(sum) + double(max);
-  if (p)
-    for (int64_t j = 0; j < a.c; ++j) p[j] = static_cast<float>(std::exp(double(z[j]) - log_sum));
+  const double lse = log_sum_exp(z, a.c, p);
   RowResult r;
   if (a.soft_targets) {
     const float* q = a.soft_targets + n * a.c;
-    for (int64_t j = 0; j < a.c; ++j) r.loss -= weight(a, j) * ((1.0 - eps) * q[j] + eps / c) * (double(z[j]) - log_sum);
+    for (int64_t j = 0; j < a.c; ++j) r.loss -= weight(a, j) * ((1.0 - eps) * q[j] + eps / c) * (double(z[j]) - lse);
     r.denominator = 1.0;
     return r;
   }
   const int64_t t = a.targets[n];
   if (t == a.ignore_index) return r;
   if (eps != 0.0)
-    for (int64_t j = 0; j < a.c; ++j) r.loss -= (eps / c) * weight(a, j) * (double(z[j]) - log_sum);
-  r.loss -= (1.0 - eps) * weight(a, t) * (double(z[t]) - log_sum);
+    for (int64_t j = 0; j < a.c; ++j) r.loss -= (eps / c) * weight(a, j) * (double(z[j]) - lse);
+  r.loss -= (1.0 - eps) * weight(a, t) * (double(z[t]) - lse);
   r.denominator = weight(a, t);
   return r;
 }
@@ -60,6 +75,13 @@ void row_gradient(const CrossEntropyArgs& a, int64_t n, float* p, double scale) 
   const int64_t t = a.targets[n];
   if (t == a.ignore_index) {
     std::fill(p, p + a.c, 0.0f);
+    return;
+  }
+  if (eps == 0.0 && !a.weights) {  // the common case: p - onehot(t)
+    const double p_target = p[t];
+    const float s = static_cast<float>(scale);
+    for (int64_t j = 0; j < a.c; ++j) p[j] *= s;
+    p[t] = static_cast<float>(scale * (p_target - 1.0));
     return;
   }
   double w_sum = 0.0;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "cpu/reduce_avx2.h"
 #include "graft/reduce.h"
 #include "graft/runtime.h"
 
@@ -18,9 +19,10 @@ constexpr int64_t kGrain = 1 << 14;
 
 bool additive(ReduceOp op) { return op == ReduceOp::Sum || op == ReduceOp::Mean; }
 
-// x (n) contiguous: sum or product in double with four interleaved accumulators (a fixed order).
+// x (n) contiguous: sum or product in double with interleaved accumulators (a fixed order per isa).
 double row_accumulate(ReduceOp op, const float* x, int64_t n) {
   const bool add = additive(op);
+  if (add && use_avx2()) return avx2::row_sum(x, n);
   double acc[4] = {add ? 0.0 : 1.0, add ? 0.0 : 1.0, add ? 0.0 : 1.0, add ? 0.0 : 1.0};
   int64_t i = 0;
   for (; i + 4 <= n; i += 4)
@@ -66,14 +68,15 @@ void for_each_column_chunk(int64_t outer, int64_t r, int64_t inner, Column colum
 }
 
 void accumulate_columns(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, float* y) {
-  const bool add = additive(op);
+  const bool add = additive(op), avx2 = use_avx2();
   for_each_column_chunk(outer, r, inner, [&](int64_t o, int64_t begin, int64_t end) {
     double acc[256];
     const int64_t n = end - begin;
     for (int64_t i = 0; i < n; ++i) acc[i] = add ? 0.0 : 1.0;
     for (int64_t k = 0; k < r; ++k) {
       const float* row = x + (o * r + k) * inner + begin;
-      if (add) for (int64_t i = 0; i < n; ++i) acc[i] += double(row[i]);
+      if (add && avx2) avx2::add_to_double(row, acc, n);
+      else if (add) for (int64_t i = 0; i < n; ++i) acc[i] += double(row[i]);
       else for (int64_t i = 0; i < n; ++i) acc[i] *= double(row[i]);
     }
     for (int64_t i = 0; i < n; ++i) y[o * inner + begin + i] = finish(op, acc[i], r);

@@ -34,26 +34,40 @@ float row_max(const float* x, int64_t d) {
   return max;
 }
 
-}  // namespace
-
-void softmax_row(const float* x, int64_t d, float* y, bool log) {
-  float max = row_max(x, d);
-  if (std::isinf(max)) max = 0.0f;  // as the reference
+// sum(exp(x - max)) in double lanes; writes exp(x - max) to y unless y is null.
+double exp_sum(const float* x, int64_t d, float max, float* y) {
   const __m256 vmax = _mm256_set1_ps(max);
   __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
   int64_t k = 0;
   for (; k + 8 <= d; k += 8) {
     const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + k), vmax));
-    if (!log) _mm256_storeu_ps(y + k, e);
+    if (y) _mm256_storeu_ps(y + k, e);
     add_double(sum_lo, sum_hi, e);
   }
   if (k < d) {
     const __m256i mask = tail_mask(d - k);
     const __m256 e = _mm256_and_ps(_mm256_castsi256_ps(mask), exp256(_mm256_sub_ps(_mm256_maskload_ps(x + k, mask), vmax)));
-    if (!log) _mm256_maskstore_ps(y + k, mask, e);
+    if (y) _mm256_maskstore_ps(y + k, mask, e);
     add_double(sum_lo, sum_hi, e);
   }
-  const double sum = hsum_double(sum_lo, sum_hi);
+  return hsum_double(sum_lo, sum_hi);
+}
+
+float finite_max(const float* x, int64_t d) {
+  const float max = row_max(x, d);
+  return std::isinf(max) ? 0.0f : max;  // as the reference
+}
+
+}  // namespace
+
+double log_sum_exp_row(const float* x, int64_t d) {
+  const float max = finite_max(x, d);
+  return double(max) + std::log(exp_sum(x, d, max, nullptr));
+}
+
+double softmax_row(const float* x, int64_t d, float* y, bool log) {
+  const float max = finite_max(x, d);
+  const double sum = exp_sum(x, d, max, log ? nullptr : y);
   if (log) {
     const __m256 shift = _mm256_set1_ps(max + static_cast<float>(std::log(sum)));
     map256(x, y, d, [&](__m256 v) { return _mm256_sub_ps(v, shift); });
@@ -61,6 +75,7 @@ void softmax_row(const float* x, int64_t d, float* y, bool log) {
     const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
     map256(y, y, d, [&](__m256 v) { return _mm256_mul_ps(v, inv); });
   }
+  return double(max) + std::log(sum);
 }
 
 void softmax_backward_row(const float* y, const float* dy, int64_t d, float* dx, bool log) {

@@ -5,7 +5,10 @@
 
 namespace graft::cpu::avx2 {
 
-void softmax_row(const float* x, int64_t d, float* y, bool log);
+// Returns log(sum(exp(x))) of the row (double), which cross-entropy reuses.
+double softmax_row(const float* x, int64_t d, float* y, bool log);
+// log(sum(exp(x))) of the row, writing nothing.
+double log_sum_exp_row(const float* x, int64_t d);
 void softmax_backward_row(const float* y, const float* dy, int64_t d, float* dx, bool log);
 
 }  // namespace graft::cpu::avx2

@@ -221,6 +221,55 @@ describe.each(isas)('layer norm vs reference (%s)', (isa) => {
   }
 });
 
+describe('norm vs PyTorch 1.13', () => {
+  // Made with Debian's python3-torch 1.13:
+  //   n, c, hw = 2, 2, 3
+  //   x = torch.tensor([((i * 5) % 7 - 3) / 4 for i in range(12)]).reshape(n, c, hw).requires_grad_()
+  //   dy = torch.tensor([((i * 3) % 5 - 2) / 2 for i in range(12)]).reshape(n, c, hw)
+  //   w = torch.tensor([1.5, -0.5], requires_grad=True); b = torch.tensor([0.25, 1.0], requires_grad=True)
+  //   rm = torch.tensor([0.5, -0.5]); rv = torch.tensor([2.0, 0.5])
+  //   y = F.batch_norm(x, rm, rv, w, b, True, 0.2, 1e-5); dx, dw, db = torch.autograd.grad(y, [x, w, b], dy)
+  //   xl = x.detach().reshape(4, 3).requires_grad_(); wl = torch.tensor([0.5, 2.0, -1.0], requires_grad=True)
+  //   bl = torch.tensor([0.1, 0.2, 0.3], requires_grad=True); yl = F.layer_norm(xl, (3,), wl, bl, 1e-5)
+  //   dxl, dwl, dbl = torch.autograd.grad(yl, [xl, wl, bl], dy.reshape(4, 3))
+  const x = Float32Array.from({ length: 12 }, (_, i) => (((i * 5) % 7) - 3) / 4);
+  const dy = Float32Array.from({ length: 12 }, (_, i) => (((i * 3) % 5) - 2) / 2);
+  // Float32 results compared with float32 results: a few ulps of values of size ~2.
+  const tol = { atol: 2e-6, rtol: 2e-6 };
+  for (const impl of ['cpu', 'ref'] as const) {
+    it(`batch_norm training forward, running stats and backward (${impl})`, () => {
+      const gamma = Float32Array.of(1.5, -0.5), beta = Float32Array.of(0.25, 1.0);
+      const runningMean = Float32Array.of(0.5, -0.5), runningVar = Float32Array.of(2.0, 0.5);
+      const y = new Float32Array(12), saveMean = new Float32Array(2), saveInvStd = new Float32Array(2);
+      batchNormTrain({ x, n: 2, c: 2, hw: 3, gamma, beta, runningMean, runningVar, momentum: 0.2, eps: 1e-5, y, saveMean, saveInvStd }, impl);
+      expectClose(y, [-1.5689829587936401, 2.0689830780029297, 0.613796591758728, 1.6063276529312134, 0.3936723470687866, 0.8787344694137573,
+        -0.11379659175872803, -1.5689829587936401, 2.0689830780029297, 1.1212655305862427, 1.6063276529312134, 0.3936723470687866], tol, 'y');
+      expectClose(runningMean, [0.375, -0.375], tol, 'runningMean');
+      expectClose(runningVar, [1.6637500524520874, 0.4637500047683716], tol, 'runningVar');
+      const dx = new Float32Array(12), dgamma = new Float32Array(2), dbeta = new Float32Array(2);
+      batchNormBackward({ x, dy, n: 2, c: 2, hw: 3, gamma, saveMean, saveInvStd, dx, dgamma, dbeta }, impl);
+      expectClose(dx, [-0.9131332635879517, -0.5420531034469604, -1.854634165763855, -1.1222978830337524, -0.00951370783150196, 0.9035465717315674,
+        1.854634165763855, 0.5420531034469604, 0.9131332635879517, -0.09510968625545502, 0.8179506063461304, -0.4945758283138275], tol, 'dx');
+      expectClose(dgamma, [3.395434856414795, 0.363796591758728], tol, 'dgamma');
+      expectClose(dbeta, [0, -0.5], tol, 'dbeta');
+    });
+
+    it(`layer_norm forward and backward (${impl})`, () => {
+      const gamma = Float32Array.of(0.5, 2.0, -1.0), beta = Float32Array.of(0.1, 0.2, 0.3);
+      const y = new Float32Array(12), saveMean = new Float32Array(4), saveInvStd = new Float32Array(4);
+      layerNorm({ x, rows: 4, d: 3, gamma, beta, eps: 1e-5, y, saveMean, saveInvStd }, impl);
+      expectClose(y, [-0.5488733649253845, 2.4710566997528076, 0.13778167963027954, -0.5488733649253845, 2.4710566997528076, 0.13778167963027954,
+        0.01889082044363022, -2.071056842803955, -0.9977466464042664, 0.01889082044363022, -2.071056842803955, -0.9977466464042664], tol, 'y');
+      const dx = new Float32Array(12), dgamma = new Float32Array(3), dbeta = new Float32Array(3);
+      layerNormBackward({ x, dy, rows: 4, d: 3, gamma, saveMean, saveInvStd, dx, dgamma, dbeta }, impl);
+      expectClose(dx, [-0.05128633975982666, -0.07678824663162231, 0.1280745267868042, -0.4097992181777954, -0.6147357821464539, 1.0245349407196045,
+        1.6008397340774536, -0.9604974985122681, -0.6403419971466064, 1.7929332256317139, -1.0758087635040283, -0.7171239852905273], tol, 'dx');
+      expectClose(dgamma, [-0.0811091810464859, 2.271056652069092, 1.7032924890518188], tol, 'dgamma');
+      expectClose(dbeta, [0.5, -1.0, 0.0], tol, 'dbeta');
+    });
+  }
+});
+
 describe('norm determinism and bad input', () => {
   it('gives identical bits for 1 and many threads', () => {
     const before = getNumThreads();

@@ -227,7 +227,8 @@ describe.each(isas)('binary and where (%s)', (isa) => {
 describe('stridedCopy and casts', () => {
   it('copies views to contiguous, into slices, reversed and transposed, float and int32, like the reference', () => {
     const rand = seededRandom(21);
-    for (const shape of [[5, 7], [3, 4, 5], [1], [0, 3], [2, 3, 1, 4, 5, 1, 2, 3], [70001]]) {
+    // [67, 45] and [33, 32] transposed take the tiled path (both sides >= 32); the 32-tile edges are partial
+    for (const shape of [[5, 7], [3, 4, 5], [1], [0, 3], [2, 3, 1, 4, 5, 1, 2, 3], [70001], [67, 45], [33, 32]]) {
       for (const mode of ['plain', 'transposed', 'reversed'] as const) {
         const src = makeView(shape, rand, mode);
         const count = shape.reduce((x, y) => x * y, 1);
@@ -247,6 +248,13 @@ describe('stridedCopy and casts', () => {
         expectSameBits(dstInt, dstIntRef, `int32 ${JSON.stringify(shape)} ${mode}`);
       }
     }
+    // batched transpose (tiled path): src stored (2, 33, 50), copied as (2, 50, 33)
+    const batch = randomArray(2 * 33 * 50, rand);
+    const bt = new Float32Array(3300), btRef = new Float32Array(3300);
+    stridedCopy([2, 50, 33], batch, 0, [1650, 1, 50], bt, 0, [1650, 33, 1]);
+    stridedCopy([2, 50, 33], batch, 0, [1650, 1, 50], btRef, 0, [1650, 33, 1], 'ref');
+    expectSameBits(bt, btRef, 'batched transpose');
+    expect(bt[1650 + 33 * 7 + 5]).toBe(batch[1650 + 50 * 5 + 7]);
     const dst = new Float32Array(6);
     stridedCopy([3, 2], Float32Array.from([1, 2, 3, 4, 5, 6]), 0, [1, 3], dst, 0, [2, 1]);
     expect(Array.from(dst)).toEqual([1, 4, 2, 5, 3, 6]);

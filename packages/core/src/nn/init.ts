@@ -113,7 +113,7 @@ export class Generator {
    * const saved = g.getState(); g.random(); g.setState(saved);
    */
   getState(): GeneratorState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal };
   }
 
   /**

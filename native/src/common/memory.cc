@@ -1,5 +1,6 @@
 // Aligned host memory with live and peak byte counts.
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -11,12 +12,16 @@ constexpr size_t kAlignment = 64;  // a cache line, and enough for any AVX load
 std::atomic<int64_t> g_live_bytes{0}, g_peak_bytes{0}, g_live_buffers{0}, g_total{0};
 }  // namespace
 
+// Buffers come from plain malloc, over-allocated by one line and aligned by hand (the pointer malloc
+// returned sits just before the aligned block). aligned_alloc is avoided on purpose: in a Node process
+// glibc's memalign path did not reuse freed blocks for same-size requests, so a training loop that
+// frees every buffer it makes still grew its RSS by the size of each step's tensors.
 void* host_alloc(size_t bytes) {
-  // aligned_alloc needs a size that is a multiple of the alignment; zero-size buffers get one line.
-  size_t rounded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
-  if (rounded == 0) rounded = kAlignment;
-  void* ptr = std::aligned_alloc(kAlignment, rounded);
-  if (!ptr) throw Error("host_alloc: out of memory allocating " + std::to_string(bytes) + " bytes");
+  void* raw = std::malloc(bytes + kAlignment + sizeof(void*));
+  if (!raw) throw Error("host_alloc: out of memory allocating " + std::to_string(bytes) + " bytes");
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw) + sizeof(void*);
+  void* ptr = reinterpret_cast<void*>((start + kAlignment - 1) & ~uintptr_t(kAlignment - 1));
+  static_cast<void**>(ptr)[-1] = raw;
   int64_t live = g_live_bytes.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
   int64_t peak = g_peak_bytes.load();
   while (live > peak && !g_peak_bytes.compare_exchange_weak(peak, live)) {
@@ -28,7 +33,7 @@ void* host_alloc(size_t bytes) {
 
 void host_free(void* ptr, size_t bytes) {
   if (!ptr) return;
-  std::free(ptr);
+  std::free(static_cast<void**>(ptr)[-1]);
   g_live_bytes.fetch_sub(static_cast<int64_t>(bytes));
   g_live_buffers.fetch_sub(1);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, Generator,
-  Identity, LayerNorm, Linear, MaxPool2d, Module, ReLU, Sequential, SiLU, Sigmoid, Tanh, manualSeed, randn, tensor,
+  Identity, LayerNorm, freezeBatchNormStatistics, Linear, MaxPool2d, Module, ReLU, Sequential, SiLU, Sigmoid, Tanh, manualSeed, randn, tensor,
   zerosKept, type Tensor,
 } from '../src/index.js';
 
@@ -230,6 +230,14 @@ describe('layers against float64 references', () => {
     expect(Array.from(data(bn.bias!.grad!))).toEqual([m, m, m]);
     expect(() => bn.forward(randn([2, 4, 3, 3], { seed: 1 }))).toThrow(/BatchNorm2d: input has 4 channels \(shape \[2, 4, 3, 3\]\), expected 3/);
     expect(() => bn.forward(randn([2, 3], { seed: 1 }))).toThrow(/expected \(N, C, H, W\) input/);
+  });
+
+  it('freezeBatchNormStatistics reaches every batch norm layer', () => {
+    const net = new Sequential(new Conv2d(1, 2, 1), new BatchNorm2d(2), new Sequential(new BatchNorm2d(2)));
+    expect(freezeBatchNormStatistics(net)).toBe(2);
+    expect((net.at(1) as BatchNorm2d).frozenStats).toBe(true);
+    expect(freezeBatchNormStatistics(net, false)).toBe(2);
+    expect((net.at(1) as BatchNorm2d).frozenStats).toBe(false);
   });
 
   it('BatchNorm1d with momentum null keeps a cumulative average', () => {

@@ -65,7 +65,11 @@ export function viewBytes<D extends Dtype>(dtype: D, buffer: ArrayBuffer, byteOf
   return views[dtype](buffer);
 }
 
-/** The dtype a typed array most naturally holds (Uint16Array is taken as F16). */
+/**
+ * The dtype a typed array most naturally holds (Uint16Array is taken as F16, Uint8Array as U8).
+ * @example
+ * dtypeOfArray(new Int32Array(1)); // 'I32'
+ */
 export function dtypeOfArray(data: DtypeArray): Dtype {
   if (data instanceof Float32Array) return 'F32';
   if (data instanceof Float64Array) return 'F64';

@@ -121,7 +121,11 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     if (taken) throw new Error(`${op}: '${name}' is already ${taken} of ${this.constructor.name}`);
   }
 
-  /** The direct child registered as `name`, if any. */
+  /**
+   * The direct child registered as `name`, if any.
+   * @example
+   * model.getModule('fc');
+   */
   getModule(name: string): AnyModule | undefined {
     return this.modules.get(name) ?? undefined;
   }

@@ -118,6 +118,24 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/**
+ * Freezes (or unfreezes) the statistics of every batch norm layer in `module`: training mode then
+ * normalises with the running statistics and leaves them as they are. Returns how many layers changed.
+ * @example
+ * model.freeze(['conv1', 'bn1', 'layer1']);
+ * freezeBatchNormStatistics(model); // small fine-tuning batches keep the pretrained statistics
+ */
+export function freezeBatchNormStatistics(module: Module<never, unknown>, frozen = true): number {
+  let count = 0;
+  for (const [, m] of module.namedModules()) {
+    if (m instanceof BatchNormBase && m.runningMean !== null) {
+      m.freezeStatistics(frozen);
+      count++;
+    }
+  }
+  return count;
+}
+
 /** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
   eps?: number;

@@ -95,6 +95,29 @@ describe.each(isas)('softmax (%s)', (isa) => {
   });
 });
 
+describe.each(isas)('softmax with infinities (%s)', (isa) => {
+  afterAll(() => void setIsa('auto'));
+  it('rows and columns treat -inf and +inf as the reference does', () => {
+    setIsa(isa);
+    // (outer=2, d=4, inner=10): column 0 all -inf (NaN out), column 1 holds +inf, column 2 one -inf
+    const x = randomArray(80, seededRandom(8), -3, 3);
+    for (const o of [0, 1]) {
+      for (let k = 0; k < 4; k++) x[(o * 4 + k) * 10] = -Infinity;
+      x[(o * 4 + 2) * 10 + 1] = Infinity;
+      x[(o * 4 + 3) * 10 + 2] = -Infinity;
+    }
+    for (const [outer, d, inner] of [[2, 4, 10], [8, 10, 1]] as const) {
+      for (const f of [softmax, logSoftmax]) {
+        const y = new Float32Array(80), yRef = new Float32Array(80);
+        f(x, outer, d, inner, y);
+        f(x, outer, d, inner, yRef, 'ref');
+        // NaN and infinities must match exactly; finite values as in the main test
+        expectClose(y, yRef, { atol: 4e-6, rtol: 2e-6 }, `${f.name} (${outer},${d},${inner})`);
+      }
+    }
+  });
+});
+
 describe('softmax determinism and bad input', () => {
   it('same bits for 1 thread and for the pool', () => {
     const threads = getNumThreads();

@@ -78,6 +78,35 @@ double softmax_row(const float* x, int64_t d, float* y, bool log) {
   return double(max) + std::log(sum);
 }
 
+void softmax_columns(const float* x, int64_t d, int64_t stride, int64_t n, float* y, bool log) {
+  for (int64_t c = 0; c < n; c += 8) {
+    const __m256i mask = tail_mask(n - c);
+    const float* in = x + c;
+    float* out = y + c;
+    __m256 max = _mm256_set1_ps(-INFINITY);
+    for (int64_t k = 0; k < d; ++k) max = _mm256_max_ps(max, _mm256_maskload_ps(in + k * stride, mask));
+    // lanes whose max is infinite use 0, as the reference (inf - inf would give NaN everywhere)
+    const __m256 infinite = _mm256_cmp_ps(abs256(max), _mm256_set1_ps(INFINITY), _CMP_EQ_OQ);
+    max = _mm256_andnot_ps(infinite, max);
+    __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
+    for (int64_t k = 0; k < d; ++k) {
+      const __m256 e = exp256(_mm256_sub_ps(_mm256_maskload_ps(in + k * stride, mask), max));
+      add_double(sum_lo, sum_hi, e);
+    }
+    alignas(32) double sums[8];
+    _mm256_store_pd(sums, sum_lo);
+    _mm256_store_pd(sums + 4, sum_hi);
+    alignas(32) float scale[8];
+    for (int l = 0; l < 8; ++l) scale[l] = static_cast<float>(log ? std::log(sums[l]) : 1.0 / sums[l]);
+    const __m256 vscale = _mm256_load_ps(scale);
+    for (int64_t k = 0; k < d; ++k) {
+      const __m256 shifted = _mm256_sub_ps(_mm256_maskload_ps(in + k * stride, mask), max);
+      const __m256 v = log ? _mm256_sub_ps(shifted, vscale) : _mm256_mul_ps(exp256(shifted), vscale);
+      _mm256_maskstore_ps(out + k * stride, mask, v);
+    }
+  }
+}
+
 void softmax_backward_row(const float* y, const float* dy, int64_t d, float* dx, bool log) {
   __m256d dot_lo = _mm256_setzero_pd(), dot_hi = _mm256_setzero_pd();
   int64_t k = 0;

@@ -8,8 +8,8 @@ const built = existsSync('native/dist/index.js');
 
 describe.skipIf(!built)('npm pack', () => {
   it('every workspace package installs and imports in an empty project', () => {
-    const out = execFileSync(process.execPath, ['tools/pack-check.mjs'], { encoding: 'utf8', timeout: 240_000 });
+    const out = execFileSync(process.execPath, ['tools/pack-check.mjs'], { encoding: 'utf8', timeout: 600_000 });
     expect(out).toMatch(/pack-check: \d+ packages packed, installed and imported/);
     expect(out).toContain('@graft/native:');
-  }, 240_000);
+  }, 600_000);
 });

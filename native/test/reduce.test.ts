@@ -74,6 +74,13 @@ describe.each(isas)('reduce (%s)', (isa) => {
     expect(Array.from(y)).toEqual([1, 0]);
     argReduce('argmin', Float32Array.from([1, NaN, 0, NaN, 7, 7, 2, 7]), 2, 4, 1, y);
     expect(Array.from(y)).toEqual([1, 2]);
+    // columns (inner = 3): a NaN in column 1 at k = 2 and in column 2 at k = 0 and k = 3
+    const cols = Float32Array.from([5, 1, NaN, 9, 2, 0, 1, NaN, 4, 9, 0, NaN]);
+    for (const op of ['argmax', 'argmin'] as const) {
+      const yc = new Int32Array(3);
+      argReduce(op, cols, 1, 4, 3, yc);
+      expect(Array.from(yc), op).toEqual(op === 'argmax' ? [1, 2, 0] : [2, 2, 0]);
+    }
   });
 });
 

@@ -115,17 +115,24 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner
 void arg_reduce(ArgReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, int32_t* y) {
   if (outer == 0 || inner == 0) return;
   const bool max = op == ArgReduceOp::Argmax;
+  // Columns of a chunk advance together along R (rows stream through the cache); a column stops
+  // changing once it has met a NaN, so the first NaN wins as in the reference.
   for_each_column_chunk(outer, r, inner, [&](int64_t o, int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float* col = x + o * r * inner + i;
-      int64_t best = 0;
-      float best_value = col[0];
-      for (int64_t k = 1; k < r && best_value == best_value; ++k) {
-        const float v = col[k * inner];
-        if (v != v || (max ? v > best_value : v < best_value)) { best = k; best_value = v; }
+    const int64_t n = end - begin;
+    const float* first = x + o * r * inner + begin;
+    float best[256];
+    int32_t index[256];
+    for (int64_t i = 0; i < n; ++i) { best[i] = first[i]; index[i] = 0; }
+    for (int64_t k = 1; k < r; ++k) {
+      const float* row = first + k * inner;
+      for (int64_t i = 0; i < n; ++i) {
+        const float v = row[i], b = best[i];
+        const bool take = b == b && (v != v || (max ? v > b : v < b));
+        best[i] = take ? v : b;
+        index[i] = take ? static_cast<int32_t>(k) : index[i];
       }
-      y[o * inner + i] = static_cast<int32_t>(best);
     }
+    for (int64_t i = 0; i < n; ++i) y[o * inner + begin + i] = index[i];
   });
 }
 

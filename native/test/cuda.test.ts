@@ -4,7 +4,8 @@
 // gives a clear Error naming the op and no crash.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adamStep, argReduce, binary, cudaArgReduce, cudaLogSoftmax, cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax,
+  adamStep, argReduce, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, binary,
+  cudaBatchNormBackward, cudaBatchNormBackwardEval, cudaBatchNormEval, cudaBatchNormTrain, cudaArgReduce, cudaLogSoftmax, cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax,
   cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward, capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaBinary, cudaClipGradNorm, cudaDownload,
   cudaEmptyCache, cudaFromArray, cudaGemm, cudaMemoryStats, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
   cudaSgdStep, cudaSynchronize, cudaToArray, cudaUnary, cudaUnaryBackward, cudaUpload, gemm, randomBernoulli,
@@ -52,6 +53,10 @@ describe('cuda argument checks (any build, before any device is touched)', () =>
     ['cudaRandomUniform', 'out', () => cudaRandomUniform(fake, 1, 0)],
     ['cudaRandomNormal', 'out', () => cudaRandomNormal(fake, 1, 0)],
     ['cudaRandomBernoulli', 'out', () => cudaRandomBernoulli(fake, 0.5, 1, 0)],
+    ['cudaBatchNormTrain', 'x', () => cudaBatchNormTrain({ x: fake, n: 2, c: 1, hw: 1, momentum: 0.1, eps: 1e-5, y: fake, saveMean: fake, saveInvStd: fake })],
+    ['cudaBatchNormEval', 'x', () => cudaBatchNormEval({ x: fake, n: 2, c: 1, hw: 1, runningMean: fake, runningVar: fake, eps: 1e-5, y: fake })],
+    ['cudaBatchNormBackward', 'x', () => cudaBatchNormBackward({ x: fake, dy: fake, n: 2, c: 1, hw: 1, saveMean: fake, saveInvStd: fake })],
+    ['cudaBatchNormBackwardEval', 'dy', () => cudaBatchNormBackwardEval({ dy: fake, n: 2, c: 1, hw: 1, runningVar: fake, eps: 1e-5 })],
     ['cudaReduce', 'x', () => cudaReduce('sum', fake, 1, 1, 1, fake)],
     ['cudaArgReduce', 'x', () => cudaArgReduce('argmax', fake, 1, 1, 1, fake)],
     ['cudaSoftmax', 'x', () => cudaSoftmax(fake, 1, 1, 1, fake)],
@@ -393,6 +398,57 @@ describe.skipIf(!hasCuda)(`cuda reductions and softmax${why}`, () => {
         expectClose(cudaToArray(dxd), dx, { atol: 1e-6, rtol: 1e-5 }, `${label} backward`);
       }
     }
+  });
+});
+
+// (N, C, HW): BatchNorm1d (HW 1), odd planes, a channel count of 1, planes longer than the block, N*HW == 2.
+const normShapes: Array<[number, number, number]> = [[5, 3, 1], [2, 7, 13], [3, 1, 300], [4, 5, 1031], [2, 3, 1], [1, 2, 2]];
+
+describe.skipIf(!hasCuda)(`cuda batch norm${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  // Statistics are double sums on both sides in different fixed orders, rounded to float once; the
+  // normalisation uses the same float operations. Outputs can differ by a rounding of the float
+  // coefficients (2^-24 relative) propagated through (x - mean) * scale: 1e-5 relative covers it.
+  const tol: Tolerance = { atol: 1e-5, rtol: 1e-5 };
+  it.each(normShapes)('train, eval and both backward passes at N=%i C=%i HW=%i', (n, c, hw) => {
+    const rand = seededRandom(n * 100 + c * 10 + hw);
+    const size = n * c * hw;
+    const x = randomArray(size, rand, -2, 3), dy = randomArray(size, rand);
+    const gamma = randomArray(c, rand, 0.5, 1.5), beta = randomArray(c, rand);
+    const runningMean = randomArray(c, rand), runningVar = randomArray(c, rand, 0.5, 2);
+    const cpu = {
+      y: new Float32Array(size), saveMean: new Float32Array(c), saveInvStd: new Float32Array(c), runningMean: runningMean.slice(),
+      runningVar: runningVar.slice(), dx: new Float32Array(size), dgamma: new Float32Array(c), dbeta: new Float32Array(c),
+    };
+    const gpu = {
+      y: devZeros(size), saveMean: devZeros(c), saveInvStd: devZeros(c), runningMean: dev(runningMean), runningVar: dev(runningVar),
+      dx: devZeros(size), dgamma: devZeros(c), dbeta: devZeros(c),
+    };
+    const [xd, dyd, gammad, betad] = [dev(x), dev(dy), dev(gamma), dev(beta)];
+    const hyper = { n, c, hw, momentum: 0.1, eps: 1e-5 };
+    batchNormTrain({ ...hyper, x, gamma, beta, runningMean: cpu.runningMean, runningVar: cpu.runningVar, y: cpu.y, saveMean: cpu.saveMean, saveInvStd: cpu.saveInvStd });
+    cudaBatchNormTrain({ ...hyper, x: xd, gamma: gammad, beta: betad, runningMean: gpu.runningMean, runningVar: gpu.runningVar, y: gpu.y, saveMean: gpu.saveMean, saveInvStd: gpu.saveInvStd });
+    for (const key of ['y', 'saveMean', 'saveInvStd', 'runningMean', 'runningVar'] as const)
+      expectClose(cudaToArray(gpu[key]), cpu[key], tol, `cudaBatchNormTrain ${key}`);
+
+    batchNormBackward({ n, c, hw, x, dy, gamma, saveMean: cpu.saveMean, saveInvStd: cpu.saveInvStd, dx: cpu.dx, dgamma: cpu.dgamma, dbeta: cpu.dbeta });
+    cudaBatchNormBackward({ n, c, hw, x: xd, dy: dyd, gamma: gammad, saveMean: gpu.saveMean, saveInvStd: gpu.saveInvStd, dx: gpu.dx, dgamma: gpu.dgamma, dbeta: gpu.dbeta });
+    // Backward sums over N*HW terms of size ~1 in double, rounded once: atol grows with the count.
+    const sums: Tolerance = { atol: 1e-5 * Math.sqrt(n * hw), rtol: 1e-5 };
+    expectClose(cudaToArray(gpu.dx), cpu.dx, sums, 'cudaBatchNormBackward dx');
+    expectClose(cudaToArray(gpu.dgamma), cpu.dgamma, sums, 'cudaBatchNormBackward dgamma');
+    expectClose(cudaToArray(gpu.dbeta), cpu.dbeta, sums, 'cudaBatchNormBackward dbeta');
+
+    batchNormEval({ n, c, hw, x, gamma, beta, runningMean, runningVar, eps: 1e-5, y: cpu.y });
+    cudaBatchNormEval({ n, c, hw, x: xd, gamma: gammad, beta: betad, runningMean: dev(runningMean), runningVar: dev(runningVar), eps: 1e-5, y: gpu.y });
+    expectClose(cudaToArray(gpu.y), cpu.y, tol, 'cudaBatchNormEval y');
+
+    batchNormBackwardEval({ n, c, hw, dy, gamma, runningVar, eps: 1e-5, dx: cpu.dx, dgamma: cpu.dgamma, dbeta: cpu.dbeta, x, runningMean });
+    cudaBatchNormBackwardEval({ n, c, hw, dy: dyd, gamma: gammad, runningVar: dev(runningVar), eps: 1e-5, dx: gpu.dx, dgamma: gpu.dgamma, dbeta: gpu.dbeta, x: xd, runningMean: dev(runningMean) });
+    expectClose(cudaToArray(gpu.dx), cpu.dx, tol, 'cudaBatchNormBackwardEval dx');
+    expectClose(cudaToArray(gpu.dgamma), cpu.dgamma, sums, 'cudaBatchNormBackwardEval dgamma');
+    expectClose(cudaToArray(gpu.dbeta), cpu.dbeta, sums, 'cudaBatchNormBackwardEval dbeta');
   });
 });
 

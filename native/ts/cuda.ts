@@ -11,6 +11,9 @@ import { loadAddon, kernel } from './addon.js';
 import type { BinaryOp, UnaryOp, UnaryParams } from './kernels/elementwise.js';
 import type { AdamStepArgs, SgdStepArgs } from './kernels/optim.js';
 import type { ArgReduceOp, ReduceOp } from './kernels/reduce.js';
+import type {
+  BatchNormBackwardArgs, BatchNormBackwardEvalArgs, BatchNormEvalArgs, BatchNormTrainArgs,
+} from './kernels/norm.js';
 
 /** A block of device memory made by {@link cudaAlloc}. Opaque: read it back with {@link cudaDownload}. */
 export interface DeviceBuffer {
@@ -383,4 +386,71 @@ export function cudaSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: nu
  */
 export function cudaLogSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer): void {
   kernel<RawSoftmaxBackward>('cudaLogSoftmaxBackward')(y, dy, outer, d, inner, dx);
+}
+
+/**
+ * A CPU kernel's argument object with every Float32Array replaced by a device buffer.
+ * @example
+ * const args: OnDevice<BatchNormEvalArgs> = { x, n, c, hw, runningMean, runningVar, eps: 1e-5, y };
+ */
+export type OnDevice<T> = {
+  [K in keyof T]: T[K] extends Float32Array ? DeviceBuffer : T[K] extends Float32Array | undefined ? DeviceBuffer | undefined : T[K];
+};
+
+/**
+ * Batch norm training forward on the GPU, as `batchNormTrain`: batch statistics per channel of x (N,C,HW)
+ * in double, saved mean and 1/std, running statistics updated in place.
+ * @example
+ * cudaBatchNormTrain({ x, n: 8, c: 16, hw: 784, gamma, beta, runningMean, runningVar, momentum: 0.1, eps: 1e-5, y, saveMean, saveInvStd });
+ */
+export function cudaBatchNormTrain(args: OnDevice<BatchNormTrainArgs>): void {
+  type Raw = (x: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined, beta: DeviceBuffer | undefined,
+    runningMean: DeviceBuffer | undefined, runningVar: DeviceBuffer | undefined, momentum: number, eps: number, y: DeviceBuffer,
+    saveMean: DeviceBuffer, saveInvStd: DeviceBuffer) => void;
+  kernel<Raw>('cudaBatchNormTrain')(
+    args.x, args.n, args.c, args.hw, args.gamma, args.beta, args.runningMean, args.runningVar, args.momentum,
+    args.eps, args.y, args.saveMean, args.saveInvStd,
+  );
+}
+
+/**
+ * Batch norm inference forward with the running statistics, as `batchNormEval`.
+ * @example
+ * cudaBatchNormEval({ x, n, c, hw, gamma, beta, runningMean, runningVar, eps: 1e-5, y });
+ */
+export function cudaBatchNormEval(args: OnDevice<BatchNormEvalArgs>): void {
+  type Raw = (x: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined, beta: DeviceBuffer | undefined,
+    runningMean: DeviceBuffer, runningVar: DeviceBuffer, eps: number, y: DeviceBuffer) => void;
+  kernel<Raw>('cudaBatchNormEval')(
+    args.x, args.n, args.c, args.hw, args.gamma, args.beta, args.runningMean, args.runningVar, args.eps, args.y,
+  );
+}
+
+/**
+ * Batch norm training backward, as `batchNormBackward`: any of dx, dgamma, dbeta may be left out.
+ * @example
+ * cudaBatchNormBackward({ x, dy, n, c, hw, gamma, saveMean, saveInvStd, dx, dgamma, dbeta });
+ */
+export function cudaBatchNormBackward(args: OnDevice<BatchNormBackwardArgs>): void {
+  type Raw = (x: DeviceBuffer, dy: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined,
+    saveMean: DeviceBuffer, saveInvStd: DeviceBuffer, dx: DeviceBuffer | undefined, dgamma: DeviceBuffer | undefined,
+    dbeta: DeviceBuffer | undefined) => void;
+  kernel<Raw>('cudaBatchNormBackward')(
+    args.x, args.dy, args.n, args.c, args.hw, args.gamma, args.saveMean, args.saveInvStd, args.dx, args.dgamma, args.dbeta,
+  );
+}
+
+/**
+ * Batch norm backward with frozen statistics (eval mode), as `batchNormBackwardEval`; dgamma needs x and runningMean.
+ * @example
+ * cudaBatchNormBackwardEval({ dy, n, c, hw, gamma, runningVar, eps: 1e-5, dx });
+ */
+export function cudaBatchNormBackwardEval(args: OnDevice<BatchNormBackwardEvalArgs>): void {
+  type Raw = (dy: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined, runningVar: DeviceBuffer,
+    eps: number, dx: DeviceBuffer | undefined, dgamma: DeviceBuffer | undefined, dbeta: DeviceBuffer | undefined,
+    x: DeviceBuffer | undefined, runningMean: DeviceBuffer | undefined) => void;
+  kernel<Raw>('cudaBatchNormBackwardEval')(
+    args.dy, args.n, args.c, args.hw, args.gamma, args.runningVar, args.eps, args.dx, args.dgamma, args.dbeta, args.x,
+    args.runningMean,
+  );
 }

@@ -1,5 +1,5 @@
-// CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h,
-// graft/elementwise.h, graft/optim.h, graft/random.h), over device pointers, on `device`.
+// CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h, elementwise.h,
+// reduce.h, softmax.h, norm.h, optim.h, random.h), over device pointers, on `device`.
 // Every entry point queues work on the device's one stream and returns; graft::cuda::download()
 // and synchronize() wait. Errors throw graft::Error naming the op ("cudaGemm: ...").
 // src/cuda_stub/ gives the same entry points, throwing "built without CUDA".
@@ -9,6 +9,7 @@
 
 #include "graft/elementwise.h"
 #include "graft/gemm.h"
+#include "graft/norm.h"
 #include "graft/optim.h"
 #include "graft/reduce.h"
 #include "graft/softmax.h"
@@ -38,6 +39,12 @@ void log_softmax(const float* x, int64_t outer, int64_t d, int64_t inner, float*
 void softmax_backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx, int device);
 void log_softmax_backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx,
                           int device);
+
+// Batch norm; the pointers inside the args are device pointers.
+void batch_norm_train(const BatchNormTrainArgs& a, int device);
+void batch_norm_eval(const BatchNormEvalArgs& a, int device);
+void batch_norm_backward(const BatchNormBackwardArgs& a, int device);
+void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device);
 
 // The pointers inside the args are device pointers.
 void sgd_step(const SgdArgs& a, int device);

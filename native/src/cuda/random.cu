@@ -1,43 +1,19 @@
 // CUDA random fills with the stream mapping of graft/random.h: out (n), element i from stream position
-// offset + i, one thread per Philox block of 4 positions. The double arithmetic uses _rn intrinsics so
-// no multiply-add is contracted: uniform and bernoulli give the CPU's bits; normal differs only where
-// the device's double log/sin/cos round differently from the host's (well below float32 precision).
+// offset + i, one thread per Philox block of 4 positions (generator: cuda/philox.cuh). The double
+// arithmetic uses _rn intrinsics so no multiply-add is contracted: uniform and bernoulli give the CPU's
+// bits; normal differs only where the device's double log/sin/cos round differently from the host's.
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/philox.cuh"
 #include "graft/cuda_ops.h"
-#include "graft/random.h"
 
 namespace graft::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-
-// philox4x32_10 of graft/random.h, as device code (that header's functions are host-only).
-__device__ __forceinline__ void philox_block_device(uint64_t seed, uint64_t block, uint32_t out[4]) {
-  uint32_t x0 = static_cast<uint32_t>(block), x1 = static_cast<uint32_t>(block >> 32), x2 = 0u, x3 = 0u;
-  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
-#pragma unroll
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    const uint32_t hi0 = __umulhi(0xD2511F53u, x0), lo0 = 0xD2511F53u * x0;
-    const uint32_t hi1 = __umulhi(0xCD9E8D57u, x2), lo1 = 0xCD9E8D57u * x2;
-    const uint32_t y0 = hi1 ^ x1 ^ k0, y2 = hi0 ^ x3 ^ k1;
-    x1 = lo1;
-    x3 = lo0;
-    x0 = y0;
-    x2 = y2;
-  }
-  out[0] = x0;
-  out[1] = x1;
-  out[2] = x2;
-  out[3] = x3;
-}
 
 enum class Distribution { Uniform, Normal, Bernoulli };
 

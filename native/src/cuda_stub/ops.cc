@@ -36,6 +36,11 @@ void log_softmax_backward(const float*, const float*, int64_t, int64_t, int64_t,
   unavailable("cudaLogSoftmaxBackward");
 }
 
+void batch_norm_train(const BatchNormTrainArgs&, int) { unavailable("cudaBatchNormTrain"); }
+void batch_norm_eval(const BatchNormEvalArgs&, int) { unavailable("cudaBatchNormEval"); }
+void batch_norm_backward(const BatchNormBackwardArgs&, int) { unavailable("cudaBatchNormBackward"); }
+void batch_norm_backward_eval(const BatchNormBackwardEvalArgs&, int) { unavailable("cudaBatchNormBackwardEval"); }
+
 void sgd_step(const SgdArgs&, int) { unavailable("cudaSgdStep"); }
 void adam_step(const AdamArgs&, int) { unavailable("cudaAdamStep"); }
 double clip_grad_norm(float* const*, const int64_t*, int64_t, double, double, int) { unavailable("cudaClipGradNorm"); }

@@ -22,6 +22,21 @@ describe('torchvision names and sizes', () => {
     expect(model.numParameters()).toBe(272_186);
   });
 
+  it('initialises as torchvision: convs kaiming_normal(fan_out, relu), BN 1/0, VGG Linear N(0, 0.01)', () => {
+    const std = (t: { dataSync(): Float32Array }): number => {
+      const v = t.dataSync();
+      return Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+    };
+    const model = resnet20({ inChannels: 1 });
+    const sd = model.stateDict();
+    // 36,864 normal draws: the sample std is within 2% of sqrt(2 / fan_out), fan_out = 64 x 3 x 3.
+    expect(std(sd.get('layer3.1.conv1.weight')!) / Math.sqrt(2 / 576)).toBeCloseTo(1, 1);
+    expect(Array.from(sd.get('layer2.0.bn1.weight')!.dataSync()).every((v) => v === 1)).toBe(true);
+    const vgg = vgg11({ poolSize: 1, hiddenSize: 256, numClasses: 10 });
+    expect(std(vgg.stateDict().get('classifier.3.weight')!) / 0.01).toBeCloseTo(1, 1);
+    expect(Array.from(vgg.stateDict().get('features.0.bias')!.dataSync()).every((v) => v === 0)).toBe(true);
+  });
+
   it('ResNet-18/50 match torchvision parameter counts and names', () => {
     const r18 = resnet18();
     expect(r18.numParameters()).toBe(11_689_512);

@@ -296,6 +296,17 @@ describe('elementwise bad input and threads', () => {
     expect(() => castFloat32ToInt32(x, new Int32Array(2))).toThrow(/castFloat32ToInt32: argument 'dst' has 2 elements/);
   });
 
+  it('allows exact in-place output but rejects other memory sharing', () => {
+    const buf = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    binary('add', [2, 3], buf, 0, [3, 1], Float32Array.from([1, 1, 1]), 0, [0, 1], buf);  // in place: fine
+    expect(Array.from(buf)).toEqual([2, 3, 4, 5, 6, 7]);
+    // b = out's own first row, broadcast: rows after the first would read overwritten values
+    expect(() => binary('add', [2, 3], buf, 0, [3, 1], buf, 0, [0, 1], buf)).toThrow(/binary: argument 'b' shares memory with 'out'/);
+    const view = buf.subarray(1);
+    expect(() => stridedCopy([5], buf, 0, [1], view, 0, [1])).toThrow(/stridedCopy: the 'src' and 'dst' views of shape \[5\] share memory/);
+    expect(Array.from(buf)).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
   it('gives the same bits for 1 thread and for the pool', () => {
     const threads = getNumThreads();
     const x = randomArray(100003, seededRandom(9), -5, 5);

@@ -2,8 +2,9 @@
 // N-d strided copies and dtype casts. float32 unless a name says otherwise.
 //   unary:   x (n) -> y (n), contiguous; y may equal x (in place).
 //   binary:  a, b strided views of `shape` (stride 0 on a broadcast dim, negative strides allowed;
-//            pointers already point at the views' first element) -> out (shape), contiguous.
-//   strided_copy: src view -> dst view of the same shape (views must not overlap in memory).
+//            pointers already point at the views' first element) -> out (shape), contiguous. An input
+//            may be out itself with the same layout; no other aliasing (the binding checks).
+//   strided_copy: src view -> dst view of the same shape (views must not overlap; the binding checks).
 #pragma once
 
 #include <cstdint>

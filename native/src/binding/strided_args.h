@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,45 @@ void require_view(const Args& args, const Span<T>& span, const char* name, int64
     args.fail("argument '" + std::string(name) + "' (" + std::to_string(span.size) + " elements) cannot hold the view of shape " +
               shape_string(shape) + " with offset " + std::to_string(offset) + " and strides " + shape_string(strides) +
               ": it reaches elements " + std::to_string(lowest) + " to " + std::to_string(highest));
+}
+
+// The memory [first, last] (in elements of T) a view spans; empty views span nothing (first > last).
+template <typename T>
+struct Extent {
+  const T* first = nullptr;
+  const T* last = nullptr;
+};
+
+template <typename T>
+Extent<T> view_extent(const T* start, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides) {
+  if (element_count(shape) == 0) return {start + 1, start};
+  int64_t lowest = 0, highest = 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const int64_t reach = (shape[d] - 1) * strides[d];
+    (reach < 0 ? lowest : highest) += reach;
+  }
+  return {start + lowest, start + highest};
+}
+
+// Whether two extents share an element (compared as addresses: they may lie in different arrays).
+// Conservative: two interleaved views (even and odd elements) count as overlapping.
+template <typename T>
+bool overlaps(const Extent<T>& a, const Extent<T>& b) {
+  const auto at = [](const T* p) { return reinterpret_cast<uintptr_t>(p); };
+  return a.first <= a.last && b.first <= b.last && at(a.first) <= at(b.last) && at(b.first) <= at(a.last);
+}
+
+// True when a strided view walks exactly the contiguous layout of `shape` from `start` (size-1 dims
+// may have any stride): the one way an input may share memory with an elementwise output.
+template <typename T>
+bool same_as_contiguous(const T* view, const std::vector<int64_t>& strides, const T* start, const std::vector<int64_t>& shape) {
+  if (view != start) return false;
+  int64_t expected = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] != 1 && strides[d] != expected) return false;
+    expected *= shape[d];
+  }
+  return true;
 }
 
 }  // namespace graft::binding

@@ -34,6 +34,8 @@ Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
   require_view(args, src, "src", src_offset, shape, src_strides);
   require_view(args, dst, "dst", dst_offset, shape, dst_strides);
   if (element_count(shape) == 0) return info.Env().Undefined();
+  if (overlaps(view_extent(src.data + src_offset, shape, src_strides), view_extent(dst.data + dst_offset, shape, dst_strides)))
+    args.fail("the 'src' and 'dst' views of shape " + shape_string(shape) + " share memory; copy through a temporary");
   Kernel(shape, src.data + src_offset, src_strides, dst.data + dst_offset, dst_strides);
   return info.Env().Undefined();
 }

@@ -77,7 +77,8 @@ export function unaryBackward(
 /**
  * `out = op(a, b)` with broadcasting through strides: `a` and `b` are views of `outShape` (up to 8 dims)
  * given by an element offset and per-dim strides (0 on a broadcast dim; negative strides allowed);
- * `out` is contiguous.
+ * `out` is contiguous. An input may be `out` itself laid out the same way (in place); any other
+ * sharing of memory with `out` throws.
  * @example
  * // bias add: x (2, 3) + bias (3)
  * const x = Float32Array.from([1, 2, 3, 4, 5, 6]), bias = Float32Array.from([10, 20, 30]);
@@ -108,7 +109,7 @@ export function where(
 
 /**
  * Copies the strided view `src` into the strided view `dst` of the same `shape` (views to contiguous,
- * slice assignment, concatenation). The two views must not overlap in memory.
+ * slice assignment, concatenation). Views that share memory throw (copy through a temporary).
  * @example
  * // transpose a (2, 3) matrix into a contiguous (3, 2) one
  * const src = Float32Array.from([1, 2, 3, 4, 5, 6]), dst = new Float32Array(6);

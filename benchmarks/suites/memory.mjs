@@ -4,14 +4,15 @@
  * of 1x28x28 (default 16), every step inside `tidy`. Native live bytes and buffers (the addon's
  * allocator counters) and process RSS / V8 heap are sampled at the first step and at checkpoints:
  * flat native bytes prove the tensors and autograd graphs of every step are freed deterministically.
- * Rows: one per checkpoint; `liveBytesDelta` is relative to the end of step 1.
+ * Rows: one per checkpoint; `liveBytesDelta` is relative to the end of step 1. Run node with
+ * --expose-gc to collect the JS heap before each sample, so RSS shows what is really retained.
  *
  * @example
  * // npm run bench -- memory --repeat 5000 --threads 2
  */
 import { memoryStats, setNumThreads } from '../../native/dist/index.js';
 import {
-  tidy, keep, randn, zeros, tensor, noGrad, binaryInPlace, mul, functional as F,
+  tidy, keep, randn, zeros, full, tensor, noGrad, binaryInPlace, mul, functional as F,
 } from '../../packages/core/dist/index.js';
 import { progress } from '../lib/report.mjs';
 
@@ -25,11 +26,11 @@ function makeNet() {
   return {
     params: {
       w1: param([8, 1, 3, 3], 0.3), b1: zerosParam([8]),
-      gamma: keep(zeros([8]).add(1).setRequiresGrad(true)), beta: zerosParam([8]),
+      gamma: keep(full([8], 1, { requiresGrad: true })), beta: zerosParam([8]),
       w2: param([16, 8, 3, 3], 0.1), w3: param([10, 16], 0.2), b3: zerosParam([10]),
     },
     runningMean: keep(zeros([8])),
-    runningVar: keep(zeros([8]).add(1)),
+    runningVar: keep(full([8], 1)),
   };
 }
 
@@ -76,7 +77,11 @@ export async function run(opts) {
   const start = process.hrtime.bigint();
   for (let i = 1; i <= steps; i++) {
     const loss = step(net, batch, i);
+    // Yield to the event loop now and then, as a loop fed by an async data loader does: Node runs the
+    // finalizers of collected ArrayBuffers (small native records) from the event loop.
+    if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     if (!checkpoints.has(i)) continue;
+    globalThis.gc?.();
     const stats = memoryStats();
     const usage = process.memoryUsage();
     if (i === 1) reference = stats.liveBytes;

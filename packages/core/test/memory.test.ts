@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  tidy, keep, zeros, randn, tensor, noGrad, binaryInPlace, mul, functional as F, type Tensor,
+  tidy, keep, zeros, full, randn, tensor, noGrad, binaryInPlace, mul, functional as F, type Tensor,
 } from '@graft/core';
 import { liveBytes } from './helpers.js';
 
@@ -79,7 +79,7 @@ function makeNet(): Record<string, Tensor> {
   const p = (shape: number[], std: number): Tensor => keep(randn(shape, { seed: seed++, std, requiresGrad: true }));
   return {
     w1: p([8, 1, 3, 3], 0.3), b1: keep(zeros([8], { requiresGrad: true })),
-    g1: keep(zeros([8]).add(1).setRequiresGrad(true)), be1: keep(zeros([8], { requiresGrad: true })),
+    g1: keep(full([8], 1, { requiresGrad: true })), be1: keep(zeros([8], { requiresGrad: true })),
     w2: p([16, 8, 3, 3], 0.1), w3: p([10, 16], 0.2), b3: keep(zeros([10], { requiresGrad: true })),
   };
 }
@@ -110,7 +110,7 @@ function trainStep(net: Record<string, Tensor>, stats: Tensor[], step: number): 
 describe('training loop', () => {
   test('300 steps: native live bytes return to the same value after every step', () => {
     const net = makeNet();
-    const stats = [keep(zeros([8])), keep(zeros([8]).add(1))];
+    const stats = [keep(zeros([8])), keep(full([8], 1))];
     const base = liveBytes();
     const losses: number[] = [];
     for (let step = 0; step < 300; step++) {

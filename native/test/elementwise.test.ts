@@ -300,6 +300,9 @@ describe('elementwise bad input and threads', () => {
     const buf = Float32Array.from([1, 2, 3, 4, 5, 6]);
     binary('add', [2, 3], buf, 0, [3, 1], Float32Array.from([1, 1, 1]), 0, [0, 1], buf);  // in place: fine
     expect(Array.from(buf)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(() => unary('exp', buf.subarray(0, 5), buf.subarray(1))).toThrow(/unary: argument 'y' shares memory with 'x' at an offset/);
+    expect(() => unaryBackward('relu', buf, buf, buf.subarray(0, 5), buf.subarray(1))).toThrow(/unaryBackward: argument 'dx' shares memory/);
+    expect(Array.from(buf)).toEqual([2, 3, 4, 5, 6, 7]);
     // b = out's own first row, broadcast: rows after the first would read overwritten values
     expect(() => binary('add', [2, 3], buf, 0, [3, 1], buf, 0, [0, 1], buf)).toThrow(/binary: argument 'b' shares memory with 'out'/);
     const view = buf.subarray(1);

@@ -124,6 +124,7 @@ describe('indexing bad input', () => {
     expect(() => gather(x, 2, 3, 1, Int32Array.from([0, 5]), new Float32Array(2))).toThrow(/gather: argument 'index' holds 5 at position 1/);
     expect(() => scatterAdd(new Float32Array(2), 2, 1, 1, Int32Array.from([0, 3]), x)).toThrow(/scatterAdd: argument 'index' holds 3 at position 1/);
     expect(() => oneHot(Int32Array.from([1, 4]), 3, new Float32Array(6))).toThrow(/oneHot: argument 'labels' holds 4 at position 1/);
+    expect(() => indexSelect(x, 1, 3, 1, Int32Array.from([0, 1]), x.subarray(1))).toThrow(/indexSelect: argument 'y' shares memory with 'x'/);
     expect(() => indexSelect(x, 1, 4, 2, Int32Array.from([0]), new Float32Array(2)))
       .toThrow(/indexSelect: argument 'x' has 6 elements but needs at least 8 \(outer=1, n=4, inner=2, m=1\)/);
   });

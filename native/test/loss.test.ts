@@ -182,6 +182,9 @@ describe('loss bad input and determinism', () => {
       .toThrow(/crossEntropy: argument 'weights' has 2 elements but needs at least 3 \(n=2, c=3\)/);
     expect(() => crossEntropy({ ...base })).toThrow(/exactly one of 'targets' and 'softTargets'/);
     expect(() => crossEntropy({ ...base, targets: Int32Array.from([0, 1]), reduction: 'none' })).toThrow(/argument 'losses' has 1 elements but needs at least 2/);
+    const logits = new Float32Array(6);
+    expect(() => crossEntropy({ ...base, logits, targets: Int32Array.from([0, 1]), dlogits: logits }))
+      .toThrow(/crossEntropy: argument 'dlogits' shares memory with 'logits'/);
     expect(() => bceWithLogits({ logits: new Float32Array(4), targets: new Float32Array(3), n: 4, losses: new Float32Array(1) }))
       .toThrow(/bceWithLogits: argument 'targets' has 3 elements/);
   });

@@ -4,6 +4,7 @@
 // Every index is checked before anything is written; the error names its position.
 #include <string>
 
+#include "binding/strided_args.h"
 #include "binding/util.h"
 #include "graft/indexing.h"
 
@@ -45,6 +46,7 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   const int64_t index_count = PerElement ? outer * m * inner : m;
   args.require_size(idx, PerElement ? "index" : "indices", index_count, detail);
   check_indices(args, idx, index_count, PerElement ? "index" : "indices", n);
+  require_disjoint(args, y, outer * m * inner, "y", x, outer * n * inner, "x", false);
   Kernel(x.data, outer, n, inner, idx.data, m, y.data);
   return info.Env().Undefined();
 }
@@ -66,6 +68,7 @@ Napi::Value Accumulate(const Napi::CallbackInfo& info) {
   const int64_t index_count = PerElement ? outer * m * inner : m;
   args.require_size(idx, PerElement ? "index" : "indices", index_count, detail);
   check_indices(args, idx, index_count, PerElement ? "index" : "indices", n);
+  require_disjoint(args, dx, outer * n * inner, "dx", dy, outer * m * inner, "dy", false);
   Kernel(dy.data, outer, m, inner, idx.data, n, dx.data);
   return info.Env().Undefined();
 }

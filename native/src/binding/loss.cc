@@ -3,6 +3,7 @@
 // Optional arguments are null/undefined when absent. Hard targets are checked before anything is written.
 #include <string>
 
+#include "binding/strided_args.h"
 #include "binding/util.h"
 #include "graft/loss.h"
 
@@ -45,12 +46,16 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   if (!args.is_undefined(10)) {
     Span<float> dlogits = args.floats(10, "dlogits");
     args.require_size(dlogits, "dlogits", a.n * a.c, dims);
+    require_disjoint(args, dlogits, a.n * a.c, "dlogits", logits, a.n * a.c, "logits", false);
+    require_disjoint(args, dlogits, a.n * a.c, "dlogits", losses, a.reduction == Reduction::None ? a.n : 1, "losses", false);
     a.dlogits = dlogits.data;
   }
+  require_disjoint(args, losses, a.reduction == Reduction::None ? a.n : 1, "losses", logits, a.n * a.c, "logits", false);
   a.logits = logits.data;
   if (!args.is_undefined(4)) {
     Span<float> soft = args.floats(4, "softTargets");
     args.require_size(soft, "softTargets", a.n * a.c, dims);
+    if (a.dlogits) require_disjoint(args, Span<float>{a.dlogits, a.n * a.c}, a.n * a.c, "dlogits", soft, a.n * a.c, "softTargets", false);
     a.soft_targets = soft.data;
   } else {
     Span<int32_t> targets = args.int32s(3, "targets");

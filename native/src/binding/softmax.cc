@@ -2,6 +2,7 @@
 // softmaxBackward(y, dy, outer, d, inner, dx), logSoftmaxBackward(same); all (outer, d, inner) contiguous.
 #include <string>
 
+#include "binding/strided_args.h"
 #include "binding/util.h"
 #include "graft/softmax.h"
 
@@ -38,6 +39,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   Span<float> y = args.floats(4, "y");
   args.require_size(x, "x", count, dims_text(outer, d, inner));
   args.require_size(y, "y", count, dims_text(outer, d, inner));
+  require_disjoint(args, y, count, "y", x, count, "x", true);
   Kernel(x.data, outer, d, inner, y.data);
   return info.Env().Undefined();
 }
@@ -54,6 +56,8 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   args.require_size(y, "y", count, dims_text(outer, d, inner));
   args.require_size(dy, "dy", count, dims_text(outer, d, inner));
   args.require_size(dx, "dx", count, dims_text(outer, d, inner));
+  require_disjoint(args, dx, count, "dx", y, count, "y", true);
+  require_disjoint(args, dx, count, "dx", dy, count, "dy", true);
   Kernel(y.data, dy.data, outer, d, inner, dx.data);
   return info.Env().Undefined();
 }

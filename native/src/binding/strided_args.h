@@ -92,6 +92,20 @@ bool overlaps(const Extent<T>& a, const Extent<T>& b) {
   return a.first <= a.last && b.first <= b.last && at(a.first) <= at(b.last) && at(b.first) <= at(a.last);
 }
 
+// Fails when the first na elements of a and the first nb elements of b share memory, unless
+// allow_identical and both start at the same address (the in-place case of elementwise kernels).
+template <typename A, typename B>
+void require_disjoint(const Args& args, const Span<A>& a, int64_t na, const char* a_name, const Span<B>& b, int64_t nb,
+                      const char* b_name, bool allow_identical) {
+  if (na <= 0 || nb <= 0) return;
+  const auto a0 = reinterpret_cast<uintptr_t>(a.data), b0 = reinterpret_cast<uintptr_t>(b.data);
+  const uintptr_t a1 = a0 + static_cast<uintptr_t>(na) * sizeof(A), b1 = b0 + static_cast<uintptr_t>(nb) * sizeof(B);
+  if (a0 >= b1 || b0 >= a1) return;
+  if (allow_identical && a0 == b0 && sizeof(A) == sizeof(B)) return;
+  args.fail("argument '" + std::string(a_name) + "' shares memory with '" + b_name + "'" +
+            (allow_identical ? " at an offset (only the very same array may be passed for both)" : ""));
+}
+
 // True when a strided view walks exactly the contiguous layout of `shape` from `start` (size-1 dims
 // may have any stride): the one way an input may share memory with an elementwise output.
 template <typename T>

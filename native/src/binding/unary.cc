@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "binding/strided_args.h"
 #include "binding/util.h"
 #include "graft/elementwise.h"
 
@@ -48,6 +49,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   Span<float> y = args.floats(2, "y");
   const UnaryParams p = read_params(args, 3);
   args.require_size(y, "y", x.size, "x has " + std::to_string(x.size) + " elements");
+  require_disjoint(args, y, x.size, "y", x, x.size, "x", true);
   Kernel(op, p, x.data, y.data, x.size);
   return info.Env().Undefined();
 }
@@ -66,6 +68,9 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   args.require_size(x, "x", dy.size, detail);
   args.require_size(y, "y", dy.size, detail);
   args.require_size(dx, "dx", dy.size, detail);
+  require_disjoint(args, dx, dy.size, "dx", x, dy.size, "x", true);
+  require_disjoint(args, dx, dy.size, "dx", y, dy.size, "y", true);
+  require_disjoint(args, dx, dy.size, "dx", dy, dy.size, "dy", true);
   Kernel(op, p, x.data, y.data, dy.data, dx.data, dy.size);
   return info.Env().Undefined();
 }

@@ -54,10 +54,18 @@ export function unary(op: UnaryOpName, x: Tensor, params: UnaryParams = {}, name
       backend.unaryBackward(op, sx, sy, g, dx, params);
       if (g !== gy) g.dispose();
       return [dx];
-    }, [xc, y]);
+    }, outputSuffices(op, params) ? [y, y] : [xc, y]);
   }
   if (xc !== x) xc.dispose();
   return y;
+}
+
+/**
+ * Whether op'(x) can be read from the output alone (same sign, or constant), so backward need not
+ * keep the input alive: relu and friends save half the activation memory this way.
+ */
+function outputSuffices(op: UnaryOpName, params: UnaryParams): boolean {
+  return op === 'relu' || op === 'neg' || op === 'affine' || (op === 'leakyRelu' && (params.alpha ?? 0.01) >= 0);
 }
 
 /**

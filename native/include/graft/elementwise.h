@@ -21,7 +21,8 @@ enum class UnaryOp {
 };
 
 // Scalars some unary ops read: leakyRelu (alpha), clamp (min, max), affine (alpha*x + beta),
-// powScalar (exponent).
+// powScalar (exponent). The default alpha is leakyRelu's; callers of affine set alpha themselves
+// (the TypeScript wrapper passes every field).
 struct UnaryParams {
   float alpha = 0.01f;
   float beta = 0.0f;

@@ -1,13 +1,14 @@
 // CPU conv2d: x (N,C,H,W), w (K,C/G,R,S), bias (K), y (N,K,P,Q).
-// General case: for a chunk of b images and group g, im2col builds col (Cg*R*S, b*P*Q) and
-//   forward          y_i     = w_g (Kg, CgRS) * col_i (CgRS, PQ)               (b GEMMs, one call)
-//   backward_data    col_i   = w_gᵀ (CgRS, Kg) * dy_i (Kg, PQ), then col2im
-//   backward_weight  dw_g   += dy_cat (Kg, b*PQ) * colᵀ (b*PQ, CgRS)           (one deep GEMM)
-// Threads: when the batch is large and each image's GEMM small (CIFAR-sized layers), whole images go
-// to threads, each with its own column buffer and a serial GEMM; otherwise chunks of as many images as
-// fit a fixed scratch budget run one after another with threads inside im2col/col2im and the GEMM.
-// Either way each output comes from the same GEMM (same M, N, K), so its bits do not depend on the
-// thread count. backward_weight splits the batch into a number of parts fixed by the shape alone,
+// General case: for a chunk of b images and group g, im2col builds col (Cg*R*S, b*P*Q), the images
+// side by side, and the t_cat matrices (Kg, b*PQ) hold a tensor's chunk the same way:
+//   forward          y_cat   = w_g (Kg, CgRS) * col (CgRS, b*PQ), scattered to y
+//   backward_data    col     = w_gᵀ (CgRS, Kg) * dy_cat (Kg, b*PQ), then col2im
+//   backward_weight  dw_g   += dy_cat (Kg, b*PQ) * colᵀ (b*PQ, CgRS)
+// Threads: when the batch is large and each image's GEMM small (CIFAR-sized layers), tasks of a few
+// whole images go to threads, each with its own buffers and a serial GEMM; otherwise chunks of as many
+// images as fit a fixed scratch budget run one after another with threads inside im2col/col2im and
+// the GEMM. Either way each output element comes from a GEMM of the same depth K (GEMM cuts K by K
+// alone, whatever M, N and the threads), so its bits do not depend on the thread count. backward_weight splits the batch into a number of parts fixed by the shape alone,
 // sums each part in batch order into its own buffer and adds the parts in order: deterministic too.
 // Special cases: 1x1 stride-1 unpadded convolutions read x (write dx) directly as the GEMM operand;
 // depthwise convolutions (C/G == 1, G > 1) run as direct loops (conv2d_depthwise.cc).
@@ -39,11 +40,18 @@ int64_t chunk_images(const Conv2dParams& p, int64_t budget = kColumnBudget) {
 }
 
 // Whole images per thread pays when there are images for every thread and each image's GEMM is too
-// small to split well (one thread gains too: one image's columns stay in L2, a chunk's do not);
+// small to split well (one thread gains too: a task's columns stay in L2, a big chunk's do not);
 // the buffers (one per thread) must stay within twice the chunk budget.
-bool per_image_tasks(const Conv2dParams& p) {
+bool image_tasks(const Conv2dParams& p) {
   const int64_t threads = num_threads(), columns = p.cg() * p.r * p.s * p.p() * p.q();
   return p.n >= 2 * threads && p.kg() * columns <= kImageGemm && columns * threads <= 2 * kColumnBudget;
+}
+
+// Images per task: as many as fit kTaskColumns (small outputs make a wider GEMM), leaving at least two
+// tasks per thread. Outputs do not depend on it: each comes from a GEMM of the same depth.
+int64_t task_images(const Conv2dParams& p) {
+  const int64_t threads = num_threads();
+  return std::max<int64_t>(1, std::min(chunk_images(p, kTaskColumns), p.n / (2 * threads)));
 }
 
 // Batched GEMM over `batch` images: C_i = op(A) * B_i, A shared by every image.
@@ -74,16 +82,35 @@ void add_bias(const Conv2dParams& p, const float* bias, float* y) {
   });
 }
 
-// dy of images [n0, n0+b), group g, gathered into (Kg, b*PQ) so the batch is one GEMM depth.
-void gather_dy(const Conv2dParams& p, const float* dy, int64_t n0, int64_t b, int64_t g, float* out) {
+// The (Kg, PQ) planes of group g of images [n0, n0+b) of t (N,K,P,Q), copied to or from a
+// (Kg, b*PQ) matrix whose rows hold the images side by side, so a chunk is one wide GEMM.
+void gather_images(const Conv2dParams& p, const float* t, int64_t n0, int64_t b, int64_t g, float* out) {
   const int64_t PQ = p.p() * p.q(), Kg = p.kg();
   parallel_for(0, Kg * b, std::max<int64_t>(1, 16384 / PQ), [&](int64_t lo, int64_t hi) {
     for (int64_t task = lo; task < hi; ++task) {
       const int64_t k = task / b, i = task % b;
-      std::memcpy(out + (k * b + i) * PQ, dy + ((n0 + i) * p.k + g * Kg + k) * PQ,
-                  static_cast<size_t>(PQ) * sizeof(float));
+      std::memcpy(out + (k * b + i) * PQ, t + ((n0 + i) * p.k + g * Kg + k) * PQ, static_cast<size_t>(PQ) * sizeof(float));
     }
   });
+}
+void scatter_images(const Conv2dParams& p, const float* in, int64_t n0, int64_t b, int64_t g, float* t) {
+  const int64_t PQ = p.p() * p.q(), Kg = p.kg();
+  parallel_for(0, Kg * b, std::max<int64_t>(1, 16384 / PQ), [&](int64_t lo, int64_t hi) {
+    for (int64_t task = lo; task < hi; ++task) {
+      const int64_t k = task / b, i = task % b;
+      std::memcpy(t + ((n0 + i) * p.k + g * Kg + k) * PQ, in + (k * b + i) * PQ, static_cast<size_t>(PQ) * sizeof(float));
+    }
+  });
+}
+
+void gemm_wide(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float* c, int64_t ldc, float beta) {
+  GemmParams g;
+  g.trans_a = trans_a, g.trans_b = trans_b;
+  g.m = m, g.n = n, g.k = k;
+  g.lda = lda, g.ldb = ldb, g.ldc = ldc;
+  g.beta = beta;
+  gemm(g, a, b, c);
 }
 
 // dbias[k] = sum over images (in order) and positions, in double.
@@ -103,29 +130,33 @@ void bias_gradient(const Conv2dParams& p, const float* dy, float* dbias) {
   });
 }
 
-// forward of images [n0, n1), b_max at a time through col (CRS * b_max * PQ floats).
+// forward of images [n0, n1), b_max at a time: col (CRS, b*PQ) through one GEMM into buf (Kg, b*PQ),
+// scattered to y (a single image's GEMM writes y directly).
 void forward_images(const Conv2dParams& p, const float* x, const float* w, float* y, int64_t n0, int64_t n1,
-                    int64_t b_max, float* col) {
+                    int64_t b_max, float* col, float* buf) {
   const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s;
   for (int64_t i = n0; i < n1; i += b_max) {
     const int64_t b = std::min(b_max, n1 - i);
     for (int64_t g = 0; g < p.groups; ++g) {
       im2col(p, x, i, b, g, col);
-      gemm_images(false, Kg, PQ, CRS, w + g * Kg * CRS, CRS, col, b * PQ, PQ, y + (i * p.k + g * Kg) * PQ, PQ,
-                  p.k * PQ, b);
+      float* out = b == 1 ? y + (i * p.k + g * Kg) * PQ : buf;
+      gemm_wide(false, false, Kg, b * PQ, CRS, w + g * Kg * CRS, CRS, col, b * PQ, out, b * PQ, 0.0f);
+      if (b > 1) scatter_images(p, buf, i, b, g, y);
     }
   }
 }
 
-// backward_data of images [n0, n1), b_max at a time through col (CRS * b_max * PQ floats).
+// backward_data of images [n0, n1), b_max at a time: dy gathered into buf (Kg, b*PQ), one GEMM into
+// col (CRS, b*PQ), then col2im.
 void backward_data_images(const Conv2dParams& p, const float* dy, const float* w, float* dx, int64_t n0,
-                          int64_t n1, int64_t b_max, float* col) {
+                          int64_t n1, int64_t b_max, float* col, float* buf) {
   const int64_t PQ = p.p() * p.q(), Kg = p.kg(), CRS = p.cg() * p.r * p.s;
   for (int64_t i = n0; i < n1; i += b_max) {
     const int64_t b = std::min(b_max, n1 - i);
     for (int64_t g = 0; g < p.groups; ++g) {
-      gemm_images(true, CRS, PQ, Kg, w + g * Kg * CRS, CRS, dy + (i * p.k + g * Kg) * PQ, PQ, p.k * PQ, col,
-                  b * PQ, PQ, b);
+      const float* dy_g = dy + (i * p.k + g * Kg) * PQ;
+      if (b > 1) gather_images(p, dy, i, b, g, buf), dy_g = buf;
+      gemm_wide(true, false, CRS, b * PQ, Kg, w + g * Kg * CRS, CRS, dy_g, b * PQ, col, b * PQ, 0.0f);
       col2im(p, col, i, b, g, dx);
     }
   }
@@ -140,13 +171,10 @@ void weight_gradient_images(const Conv2dParams& p, const float* x, const float* 
     const int64_t b = std::min(b_max, n1 - i);
     for (int64_t g = 0; g < p.groups; ++g) {
       im2col(p, x, i, b, g, col);
-      gather_dy(p, dy, i, b, g, dy_cat);
-      GemmParams gp;  // dw_g (Kg, CRS) (+)= dy_cat (Kg, b*PQ) * col (CRS, b*PQ)ᵀ
-      gp.trans_b = true;
-      gp.m = Kg, gp.n = CRS, gp.k = b * PQ;
-      gp.lda = b * PQ, gp.ldb = b * PQ, gp.ldc = CRS;
-      gp.beta = i == n0 ? 0.0f : 1.0f;
-      gemm(gp, dy_cat, col, out + g * Kg * CRS);
+      gather_images(p, dy, i, b, g, dy_cat);
+      // dw_g (Kg, CRS) (+)= dy_cat (Kg, b*PQ) * col (CRS, b*PQ)ᵀ
+      gemm_wide(false, true, Kg, CRS, b * PQ, dy_cat, b * PQ, col, b * PQ, out + g * Kg * CRS, CRS,
+                i == n0 ? 0.0f : 1.0f);
     }
   }
 }
@@ -163,15 +191,16 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(false, Kg, PQ, Cg, w + g * Kg * Cg, Cg, x + g * Cg * HW, HW, p.c * HW, y + g * Kg * PQ, PQ,
                   p.k * PQ, p.n);
-  } else if (per_image_tasks(p)) {
-    parallel_for(0, p.n, 1, [&](int64_t lo, int64_t hi) {
-      Scratch col(CRS * PQ);
-      forward_images(p, x, w, y, lo, hi, 1, col.data());
+  } else if (image_tasks(p)) {
+    const int64_t b = task_images(p);
+    parallel_for(0, (p.n + b - 1) / b, 1, [&](int64_t lo, int64_t hi) {
+      Scratch col(CRS * b * PQ), buf(Kg * b * PQ);
+      forward_images(p, x, w, y, lo * b, std::min(p.n, hi * b), b, col.data(), buf.data());
     });
   } else {
     const int64_t b_max = chunk_images(p);
-    Scratch col(CRS * b_max * PQ);
-    forward_images(p, x, w, y, 0, p.n, b_max, col.data());
+    Scratch col(CRS * b_max * PQ), buf(Kg * b_max * PQ);
+    forward_images(p, x, w, y, 0, p.n, b_max, col.data(), buf.data());
   }
   if (bias) add_bias(p, bias, y);
 }
@@ -185,15 +214,16 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(true, Cg, HW, Kg, w + g * Kg * Cg, Cg, dy + g * Kg * PQ, PQ, p.k * PQ, dx + g * Cg * HW, HW,
                   p.c * HW, p.n);
-  } else if (per_image_tasks(p)) {
-    parallel_for(0, p.n, 1, [&](int64_t lo, int64_t hi) {
-      Scratch col(CRS * PQ);
-      backward_data_images(p, dy, w, dx, lo, hi, 1, col.data());
+  } else if (image_tasks(p)) {
+    const int64_t b = task_images(p);
+    parallel_for(0, (p.n + b - 1) / b, 1, [&](int64_t lo, int64_t hi) {
+      Scratch col(CRS * b * PQ), buf(Kg * b * PQ);
+      backward_data_images(p, dy, w, dx, lo * b, std::min(p.n, hi * b), b, col.data(), buf.data());
     });
   } else {
     const int64_t b_max = chunk_images(p);
-    Scratch col(CRS * b_max * PQ);
-    backward_data_images(p, dy, w, dx, 0, p.n, b_max, col.data());
+    Scratch col(CRS * b_max * PQ), buf(Kg * b_max * PQ);
+    backward_data_images(p, dy, w, dx, 0, p.n, b_max, col.data(), buf.data());
   }
 }
 

@@ -4,7 +4,7 @@
 // gives a clear Error naming the op and no crash.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adamStep, argReduce, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, binary,
+  adamStep, argReduce, crossEntropy, cudaCrossEntropy, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, binary,
   cudaBatchNormBackward, cudaBatchNormBackwardEval, cudaBatchNormEval, cudaBatchNormTrain, cudaArgReduce, cudaLogSoftmax, cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax,
   cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward, capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaBinary, cudaClipGradNorm, cudaDownload,
   cudaEmptyCache, cudaFromArray, cudaGemm, cudaMemoryStats, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
@@ -57,6 +57,7 @@ describe('cuda argument checks (any build, before any device is touched)', () =>
     ['cudaBatchNormEval', 'x', () => cudaBatchNormEval({ x: fake, n: 2, c: 1, hw: 1, runningMean: fake, runningVar: fake, eps: 1e-5, y: fake })],
     ['cudaBatchNormBackward', 'x', () => cudaBatchNormBackward({ x: fake, dy: fake, n: 2, c: 1, hw: 1, saveMean: fake, saveInvStd: fake })],
     ['cudaBatchNormBackwardEval', 'dy', () => cudaBatchNormBackwardEval({ dy: fake, n: 2, c: 1, hw: 1, runningVar: fake, eps: 1e-5 })],
+    ['cudaCrossEntropy', 'logits', () => cudaCrossEntropy({ logits: fake, n: 1, c: 2, targets: fake, losses: fake })],
     ['cudaReduce', 'x', () => cudaReduce('sum', fake, 1, 1, 1, fake)],
     ['cudaArgReduce', 'x', () => cudaArgReduce('argmax', fake, 1, 1, 1, fake)],
     ['cudaSoftmax', 'x', () => cudaSoftmax(fake, 1, 1, 1, fake)],
@@ -449,6 +450,55 @@ describe.skipIf(!hasCuda)(`cuda batch norm${why}`, () => {
     expectClose(cudaToArray(gpu.dx), cpu.dx, tol, 'cudaBatchNormBackwardEval dx');
     expectClose(cudaToArray(gpu.dgamma), cpu.dgamma, sums, 'cudaBatchNormBackwardEval dgamma');
     expectClose(cudaToArray(gpu.dbeta), cpu.dbeta, sums, 'cudaBatchNormBackwardEval dbeta');
+  });
+});
+
+describe.skipIf(!hasCuda)(`cuda cross-entropy${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  // Double arithmetic on both sides (the reference is float64 throughout), rounded to float once:
+  // 2^-23 relative covers the rounding and the different summation order; atol for values near zero.
+  const tol: Tolerance = { atol: 1e-7, rtol: 2 ** -22 };
+  const options = [
+    { reduction: 'mean' as const }, { reduction: 'sum' as const, labelSmoothing: 0.1 },
+    { reduction: 'none' as const, weighted: true }, { reduction: 'mean' as const, weighted: true, labelSmoothing: 0.2 },
+  ];
+  it.each([[1, 1], [7, 3], [33, 10], [5, 1000]])('n=%i c=%i, hard and soft targets, every reduction', (n, c) => {
+    for (const option of options) {
+      const rand = seededRandom(n * 1000 + c);
+      const logits = randomArray(n * c, rand, -5, 5);
+      const targets = Int32Array.from({ length: n }, (_, i) => (i % 4 === 3 ? -100 : Math.floor(rand() * c)));
+      const soft = randomArray(n * c, rand, 0, 1);
+      const weights = option.weighted ? randomArray(c, rand, 0.5, 2) : undefined;
+      const lossCount = option.reduction === 'none' ? n : 1;
+      for (const hard of [true, false]) {
+        const losses = new Float32Array(lossCount), dlogits = new Float32Array(n * c);
+        const common = { n, c, reduction: option.reduction, labelSmoothing: option.labelSmoothing ?? 0 };
+        crossEntropy({ ...common, logits, weights, losses, dlogits, ...(hard ? { targets } : { softTargets: soft }) }, 'ref');
+        const lossesD = devZeros(lossCount), dlogitsD = devZeros(n * c);
+        const targetsD = cudaAlloc(4 * n);
+        made.push(targetsD);
+        cudaUpload(targetsD, targets);
+        cudaCrossEntropy({
+          ...common, logits: dev(logits), weights: weights && dev(weights), losses: lossesD, dlogits: dlogitsD,
+          ...(hard ? { targets: targetsD } : { softTargets: dev(soft) }),
+        });
+        const label = `cudaCrossEntropy ${hard ? 'hard' : 'soft'} ${JSON.stringify(option)}`;
+        expectClose(cudaToArray(lossesD), losses, tol, `${label} losses`);
+        expectClose(cudaToArray(dlogitsD), dlogits, tol, `${label} dlogits`);
+      }
+    }
+  });
+
+  it('turns a target outside [0, c) into NaN instead of reading out of bounds', () => {
+    const targets = cudaAlloc(8);
+    made.push(targets);
+    cudaUpload(targets, Int32Array.from([1, 7]));
+    const losses = devZeros(2);
+    cudaCrossEntropy({ logits: devZeros(6), n: 2, c: 3, targets, losses, reduction: 'none' });
+    const out = cudaToArray(losses);
+    expect(out[0]).toBeCloseTo(Math.log(3), 6);
+    expect(out[1]).toBeNaN();
   });
 });
 

@@ -11,6 +11,7 @@ import { loadAddon, kernel } from './addon.js';
 import type { BinaryOp, UnaryOp, UnaryParams } from './kernels/elementwise.js';
 import type { AdamStepArgs, SgdStepArgs } from './kernels/optim.js';
 import type { ArgReduceOp, ReduceOp } from './kernels/reduce.js';
+import type { CrossEntropyArgs, Reduction } from './kernels/loss.js';
 import type {
   BatchNormBackwardArgs, BatchNormBackwardEvalArgs, BatchNormEvalArgs, BatchNormTrainArgs,
 } from './kernels/norm.js';
@@ -389,12 +390,14 @@ export function cudaLogSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer:
 }
 
 /**
- * A CPU kernel's argument object with every Float32Array replaced by a device buffer.
+ * A CPU kernel's argument object with every Float32Array (and Int32Array) replaced by a device buffer.
  * @example
  * const args: OnDevice<BatchNormEvalArgs> = { x, n, c, hw, runningMean, runningVar, eps: 1e-5, y };
  */
 export type OnDevice<T> = {
-  [K in keyof T]: T[K] extends Float32Array ? DeviceBuffer : T[K] extends Float32Array | undefined ? DeviceBuffer | undefined : T[K];
+  [K in keyof T]: T[K] extends Float32Array | Int32Array
+    ? DeviceBuffer
+    : T[K] extends Float32Array | Int32Array | undefined ? DeviceBuffer | undefined : T[K];
 };
 
 /**
@@ -452,5 +455,24 @@ export function cudaBatchNormBackwardEval(args: OnDevice<BatchNormBackwardEvalAr
   kernel<Raw>('cudaBatchNormBackwardEval')(
     args.dy, args.n, args.c, args.hw, args.gamma, args.runningVar, args.eps, args.dx, args.dgamma, args.dbeta, args.x,
     args.runningMean,
+  );
+}
+
+/**
+ * Cross-entropy on the GPU, as `crossEntropy`: hard targets (a buffer of int32 class indices) or soft
+ * targets, class weights, label smoothing, ignoreIndex and reduction; `dlogits` receives the gradient of
+ * the reduced loss. Targets are not checked on the host: one outside [0, c) that is not ignoreIndex makes
+ * its row's loss and gradient NaN.
+ * @example
+ * const targets = cudaAlloc(4 * n); cudaUpload(targets, labels); // labels: Int32Array
+ * cudaCrossEntropy({ logits, n, c: 10, targets, losses, dlogits });
+ */
+export function cudaCrossEntropy(args: OnDevice<CrossEntropyArgs>): void {
+  type Raw = (logits: DeviceBuffer, n: number, c: number, targets: DeviceBuffer | null, softTargets: DeviceBuffer | null,
+    weights: DeviceBuffer | null, labelSmoothing: number, ignoreIndex: number, reduction: Reduction, losses: DeviceBuffer,
+    dlogits: DeviceBuffer | null) => void;
+  kernel<Raw>('cudaCrossEntropy')(
+    args.logits, args.n, args.c, args.targets ?? null, args.softTargets ?? null, args.weights ?? null,
+    args.labelSmoothing ?? 0, args.ignoreIndex ?? -100, args.reduction ?? 'mean', args.losses, args.dlogits ?? null,
   );
 }

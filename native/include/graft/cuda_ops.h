@@ -1,5 +1,5 @@
 // CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h, elementwise.h,
-// reduce.h, softmax.h, norm.h, optim.h, random.h), over device pointers, on `device`.
+// reduce.h, softmax.h, loss.h, norm.h, optim.h, random.h), over device pointers, on `device`.
 // Every entry point queues work on the device's one stream and returns; graft::cuda::download()
 // and synchronize() wait. Errors throw graft::Error naming the op ("cudaGemm: ...").
 // src/cuda_stub/ gives the same entry points, throwing "built without CUDA".
@@ -9,6 +9,7 @@
 
 #include "graft/elementwise.h"
 #include "graft/gemm.h"
+#include "graft/loss.h"
 #include "graft/norm.h"
 #include "graft/optim.h"
 #include "graft/reduce.h"
@@ -39,6 +40,10 @@ void log_softmax(const float* x, int64_t outer, int64_t d, int64_t inner, float*
 void softmax_backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx, int device);
 void log_softmax_backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx,
                           int device);
+
+// Cross-entropy; the pointers inside the args are device pointers (targets: int32 values). Targets are not
+// read back: one outside [0, C) that is not ignore_index makes its row's loss and gradients NaN.
+void cross_entropy(const CrossEntropyArgs& a, int device);
 
 // Batch norm; the pointers inside the args are device pointers.
 void batch_norm_train(const BatchNormTrainArgs& a, int device);

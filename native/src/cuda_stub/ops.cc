@@ -36,6 +36,8 @@ void log_softmax_backward(const float*, const float*, int64_t, int64_t, int64_t,
   unavailable("cudaLogSoftmaxBackward");
 }
 
+void cross_entropy(const CrossEntropyArgs&, int) { unavailable("cudaCrossEntropy"); }
+
 void batch_norm_train(const BatchNormTrainArgs&, int) { unavailable("cudaBatchNormTrain"); }
 void batch_norm_eval(const BatchNormEvalArgs&, int) { unavailable("cudaBatchNormEval"); }
 void batch_norm_backward(const BatchNormBackwardArgs&, int) { unavailable("cudaBatchNormBackward"); }

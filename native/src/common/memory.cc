@@ -2,6 +2,9 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <new>
 
 #include "graft/runtime.h"
@@ -10,6 +13,21 @@ namespace graft {
 namespace {
 constexpr size_t kAlignment = 64;  // a cache line, and enough for any AVX load
 std::atomic<int64_t> g_live_bytes{0}, g_peak_bytes{0}, g_live_buffers{0}, g_total{0};
+
+// A training step frees and re-makes the same activation buffers every step. glibc's defaults give
+// large blocks back to the kernel (munmap, heap trimming) as soon as they are freed, so every step paid
+// again for fresh zeroed pages (~37,000 page faults per ResNet-20 step at batch 128). Keep up to 32 MiB
+// blocks (glibc's maximum) in the heap and trim only beyond 1 GiB free; live and peak counts are unchanged.
+void tune_allocator_once() {
+#if defined(__GLIBC__)
+  static const bool tuned = [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)tuned;
+#endif
+}
 }  // namespace
 
 // Buffers come from plain malloc, over-allocated by one line and aligned by hand (the pointer malloc
@@ -17,6 +35,7 @@ std::atomic<int64_t> g_live_bytes{0}, g_peak_bytes{0}, g_live_buffers{0}, g_tota
 // glibc's memalign path did not reuse freed blocks for same-size requests, so a training loop that
 // frees every buffer it makes still grew its RSS by the size of each step's tensors.
 void* host_alloc(size_t bytes) {
+  tune_allocator_once();
   void* raw = std::malloc(bytes + kAlignment + sizeof(void*));
   if (!raw) throw Error("host_alloc: out of memory allocating " + std::to_string(bytes) + " bytes");
   const uintptr_t start = reinterpret_cast<uintptr_t>(raw) + sizeof(void*);

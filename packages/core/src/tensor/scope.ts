@@ -88,7 +88,11 @@ export function tidy<T>(fn: () => T): T {
   }
   stack.pop();
   if (result instanceof Promise) {
-    throw new Error('tidy: the function must be synchronous (it returned a Promise)');
+    for (const t of scope) {
+      t.scope = null;
+      t.dispose();
+    }
+    throw new Error('tidy: the function must be synchronous (it returned a Promise); tensors it made were disposed');
   }
   const returned = new Set<Scoped>();
   if (tensorCheck !== null) collect(result, tensorCheck, returned);

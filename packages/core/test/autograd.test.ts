@@ -96,3 +96,27 @@ describe('recording switches', () => {
     expect(w.toArray()).toEqual([2, 3]);
   });
 });
+
+describe('determinism', () => {
+  test('a conv-net step gives bit-identical loss and gradients with 1 and 2 threads', async () => {
+    const { setNumThreads, getNumThreads } = await import('@graft/native');
+    const { functional: F, randn: rn, tensor: tn } = await import('@graft/core');
+    const before = getNumThreads();
+    const run = (threads: number): number[][] => {
+      setNumThreads(threads);
+      const w1 = rn([6, 3, 3, 3], { seed: 1, requiresGrad: true });
+      const w2 = rn([5, 6 * 4 * 4], { seed: 2, requiresGrad: true });
+      const x = rn([9, 3, 8, 8], { seed: 3 });
+      const labels = tn(Int32Array.from([0, 1, 2, 3, 4, 0, 1, 2, 3]), { shape: [9] });
+      const h = F.maxPool2d(F.conv2d(x, w1, null, { padding: 1 }).relu(), 2).flatten(1);
+      const loss = F.crossEntropy(F.linear(h, w2), labels);
+      loss.backward();
+      return [[loss.item()], Array.from(w1.grad?.dataSync() ?? []), Array.from(w2.grad?.dataSync() ?? [])];
+    };
+    try {
+      expect(run(2)).toEqual(run(1));
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});

@@ -367,3 +367,42 @@ describe('functional', () => {
     expect(F.dropout(x, 0.3, { training: false })).toBe(x);
   });
 });
+
+describe('dtype and edge cases', () => {
+  test('int64 indices, bool and uint8 conditions, zero-size batches', () => {
+    const x = arange(6).reshape(2, 3);
+    expect(x.gather(1, tensor([[2n], [0n]])).toArray()).toEqual([[2], [3]]);
+    expect(where(tensor([true, false, true]), tensor([1, 2, 3]), -1).toArray()).toEqual([1, -1, 3]);
+    expect(where(tensor([0, 7], { dtype: 'uint8' }), 1, 0).toArray()).toEqual([0, 1]);
+    expect(matmul(zeros([0, 2, 3]), zeros([3, 4])).shape).toEqual([0, 2, 4]);
+    expect(zeros([2, 0]).sum(1).toArray()).toEqual([0, 0]);
+    expect(() => x.indexSelect(0, tensor([0.5]))).toThrow(/indices must be int32 or int64 \(got float32/);
+  });
+
+  test('in-place helpers', async () => {
+    const { copyInto, fillInPlace, affineInPlace, binaryInPlace, noGrad } = await import('@graft/core');
+    const t = zeros([2, 3]);
+    copyInto(t, tensor([1, 2, 3]));
+    expect(t.toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    affineInPlace(t, 2, 1);
+    expect(t.toArray()).toEqual([[3, 5, 7], [3, 5, 7]]);
+    binaryInPlace('mul', t, tensor([[1], [0]]));
+    expect(t.toArray()).toEqual([[3, 5, 7], [0, 0, 0]]);
+    fillInPlace(t, 4);
+    expect(t.sum().item()).toBe(24);
+    const ints = zeros([2], { dtype: 'int32' });
+    noGrad(() => copyInto(ints, tensor([2.9, -1.5])));
+    expect(ints.toArray()).toEqual([2, -1]);
+    expect(() => binaryInPlace('add', zeros([3]), zeros([2, 3]))).toThrow(/cannot broadcast \[2, 3\] into the in-place target \[3\]/);
+  });
+
+  test('tidy refuses async functions and frees what they made', async () => {
+    const { tidy } = await import('@graft/core');
+    let made: Tensor | undefined;
+    expect(() => tidy(() => {
+      made = zeros([3]);
+      return Promise.resolve(1);
+    })).toThrow(/must be synchronous/);
+    expect(made?.isDisposed).toBe(true);
+  });
+});

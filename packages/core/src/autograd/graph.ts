@@ -13,7 +13,11 @@ import type { Tensor } from '../tensor/tensor.js';
  */
 export type BackwardFn = (gy: Tensor, saved: readonly Tensor[]) => (Tensor | null)[];
 
-/** One recorded op in the graph (or, with `leaf` set, the accumulation into a leaf's `.grad`). */
+/**
+ * One recorded op in the graph (or, with `leaf` set, the accumulation into a leaf's `.grad`).
+ * @example
+ * const y = x.mul(2); y.gradFn?.name; // 'mul'
+ */
 export class Node {
   /** The op's name, e.g. 'mul' or 'conv2d'. */
   readonly name: string;

@@ -255,5 +255,9 @@ const cpu: Backend = {
 
 registerBackend(cpu);
 
-/** The CPU backend (registered on import). */
+/**
+ * The CPU backend (registered on import).
+ * @example
+ * cpuBackend.fill(t, 0);
+ */
 export const cpuBackend: Backend = cpu;

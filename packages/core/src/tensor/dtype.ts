@@ -20,7 +20,11 @@ export interface DTypeArrays {
 /** Any typed array a tensor may be stored in. */
 export type TypedArray = DTypeArrays[DType];
 
-/** Every dtype name, for validation. */
+/**
+ * Every dtype name, for validation.
+ * @example
+ * DTYPES.includes('int64'); // true
+ */
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'int64', 'uint8', 'bool', 'float16', 'bfloat16'];
 
 /**

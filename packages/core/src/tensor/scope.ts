@@ -15,7 +15,11 @@ export interface Scoped {
 
 const stack: Set<Scoped>[] = [];
 
-/** Registers a new tensor with the innermost scope (no-op outside scopes). */
+/**
+ * Registers a new tensor with the innermost scope (no-op outside scopes); the Tensor constructor calls it.
+ * @example
+ * track(t);
+ */
 export function track(t: Scoped): void {
   const top = stack.length > 0 ? stack[stack.length - 1] : undefined;
   if (top !== undefined && !t.kept) {
@@ -24,7 +28,11 @@ export function track(t: Scoped): void {
   }
 }
 
-/** Removes a tensor from whatever scope holds it. */
+/**
+ * Removes a tensor from whatever scope holds it (disposed, kept, or owned by autograd).
+ * @example
+ * untrack(t);
+ */
 export function untrack(t: Scoped): void {
   if (t.scope !== null) {
     t.scope.delete(t);
@@ -61,7 +69,11 @@ function collect(value: unknown, isTensor: (v: unknown) => v is Scoped, out: Set
 
 let tensorCheck: ((v: unknown) => v is Scoped) | null = null;
 
-/** Installs the tensor type check (done once by the Tensor module). */
+/**
+ * Installs the check `tidy` uses to find tensors in a result (done once by the Tensor module).
+ * @example
+ * setTensorCheck((v): v is Scoped => v instanceof Tensor);
+ */
 export function setTensorCheck(check: (v: unknown) => v is Scoped): void {
   tensorCheck = check;
 }

@@ -4,7 +4,7 @@
  * last view (or saved autograd reference) lets go. Methods are thin: each calls the op of the same
  * name in `ops/`, which validates, dispatches to the device backend and records the gradient.
  */
-import { Node, type BackwardFn } from '../autograd/graph.js';
+import { Node } from '../autograd/graph.js';
 import { backward, type BackwardOptions } from '../autograd/backward.js';
 import type { DType, DTypeArrays, TypedArray } from './dtype.js';
 import { contiguousStrides, isContiguous, numel, shapeString, type Shape } from './shape.js';
@@ -610,4 +610,3 @@ export function isTensor(value: unknown): value is Tensor {
 
 setTensorCheck(isTensor as (v: unknown) => v is Scoped);
 
-export type { BackwardFn };

@@ -4,13 +4,14 @@
 // gives a clear Error naming the op and no crash.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adamStep, argReduce, crossEntropy, cudaCrossEntropy, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, binary,
+  adamStep, argReduce, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, conv2dOutputSize, crossEntropy,
+  cudaConv2dBackwardData, cudaConv2dBackwardWeight, cudaConv2dForward, cudaCrossEntropy, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, binary,
   cudaBatchNormBackward, cudaBatchNormBackwardEval, cudaBatchNormEval, cudaBatchNormTrain, cudaArgReduce, cudaLogSoftmax, cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax,
   cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward, capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaBinary, cudaClipGradNorm, cudaDownload,
   cudaEmptyCache, cudaFromArray, cudaGemm, cudaMemoryStats, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
   cudaSgdStep, cudaSynchronize, cudaToArray, cudaUnary, cudaUnaryBackward, cudaUpload, gemm, randomBernoulli,
   randomNormal, randomUniform, sgdStep, unary, unaryBackward,
-  type ArgReduceOp, type BinaryOp, type CudaPrecision, type DeviceBuffer, type ReduceOp, type UnaryOp,
+  type ArgReduceOp, type Conv2dShape, type BinaryOp, type CudaPrecision, type DeviceBuffer, type ReduceOp, type UnaryOp,
 } from '@graft/native';
 import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
@@ -57,6 +58,9 @@ describe('cuda argument checks (any build, before any device is touched)', () =>
     ['cudaBatchNormEval', 'x', () => cudaBatchNormEval({ x: fake, n: 2, c: 1, hw: 1, runningMean: fake, runningVar: fake, eps: 1e-5, y: fake })],
     ['cudaBatchNormBackward', 'x', () => cudaBatchNormBackward({ x: fake, dy: fake, n: 2, c: 1, hw: 1, saveMean: fake, saveInvStd: fake })],
     ['cudaBatchNormBackwardEval', 'dy', () => cudaBatchNormBackwardEval({ dy: fake, n: 2, c: 1, hw: 1, runningVar: fake, eps: 1e-5 })],
+    ['cudaConv2dForward', 'x', () => cudaConv2dForward({ n: 1, c: 1, h: 2, w: 2, k: 1, r: 1, s: 1, x: fake, weight: fake, y: fake })],
+    ['cudaConv2dBackwardData', 'dy', () => cudaConv2dBackwardData({ n: 1, c: 1, h: 2, w: 2, k: 1, r: 1, s: 1, dy: fake, weight: fake, dx: fake })],
+    ['cudaConv2dBackwardWeight', 'x', () => cudaConv2dBackwardWeight({ n: 1, c: 1, h: 2, w: 2, k: 1, r: 1, s: 1, x: fake, dy: fake, dw: fake })],
     ['cudaCrossEntropy', 'logits', () => cudaCrossEntropy({ logits: fake, n: 1, c: 2, targets: fake, losses: fake })],
     ['cudaReduce', 'x', () => cudaReduce('sum', fake, 1, 1, 1, fake)],
     ['cudaArgReduce', 'x', () => cudaArgReduce('argmax', fake, 1, 1, 1, fake)],
@@ -499,6 +503,48 @@ describe.skipIf(!hasCuda)(`cuda cross-entropy${why}`, () => {
     const out = cudaToArray(losses);
     expect(out[0]).toBeCloseTo(Math.log(3), 6);
     expect(out[1]).toBeNaN();
+  });
+});
+
+// 1x1, 3x3 padded, strided, dilated, grouped and depthwise shapes; odd sizes off the 64-wide tiles;
+// a ResNet-20 stage; batch 0.
+const convShapes: Conv2dShape[] = [
+  { n: 1, c: 1, h: 1, w: 1, k: 1, r: 1, s: 1 },
+  { n: 2, c: 3, h: 7, w: 5, k: 4, r: 3, s: 3, padding: 1 },
+  { n: 3, c: 5, h: 11, w: 13, k: 7, r: 3, s: 2, stride: [2, 1], padding: [1, 0] },
+  { n: 2, c: 4, h: 9, w: 9, k: 6, r: 3, s: 3, dilation: 2, padding: 2, groups: 2 },
+  { n: 2, c: 8, h: 6, w: 6, k: 8, r: 3, s: 3, padding: 1, groups: 8 },
+  { n: 4, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, stride: 2, padding: 1 },
+  { n: 0, c: 2, h: 4, w: 4, k: 3, r: 3, s: 3 },
+];
+
+describe.skipIf(!hasCuda)(`cuda conv2d (implicit GEMM)${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  it.each(convShapes)('forward, backward data and backward weight: %o', (shape) => {
+    const { p, q } = conv2dOutputSize(shape);
+    const groups = shape.groups ?? 1;
+    const xSize = shape.n * shape.c * shape.h * shape.w, wSize = shape.k * (shape.c / groups) * shape.r * shape.s;
+    const ySize = shape.n * shape.k * p * q;
+    const rand = seededRandom(xSize + wSize);
+    const x = randomArray(xSize, rand), weight = randomArray(wSize, rand), bias = randomArray(shape.k, rand);
+    const dy = randomArray(ySize, rand);
+    const cpu = { y: new Float32Array(ySize), dx: new Float32Array(xSize), dw: new Float32Array(wSize), dbias: new Float32Array(shape.k) };
+    conv2dForward({ ...shape, x, weight, bias, y: cpu.y }, 'ref');
+    conv2dBackwardData({ ...shape, dy, weight, dx: cpu.dx }, 'ref');
+    conv2dBackwardWeight({ ...shape, x, dy, dw: cpu.dw, dbias: cpu.dbias }, 'ref');
+    const gpu = { y: devZeros(ySize), dx: devZeros(xSize), dw: devZeros(wSize), dbias: devZeros(shape.k) };
+    const [xd, wd, dyd] = [dev(x), dev(weight), dev(dy)];
+    cudaConv2dForward({ ...shape, x: xd, weight: wd, bias: dev(bias), y: gpu.y });
+    cudaConv2dBackwardData({ ...shape, dy: dyd, weight: wd, dx: gpu.dx });
+    cudaConv2dBackwardWeight({ ...shape, x: xd, dy: dyd, dw: gpu.dw, dbias: gpu.dbias });
+    // float32 sums of `depth` products of values in [-1, 1] against a float64 reference, as gemm.
+    const cg = shape.c / groups, kg = shape.k / groups;
+    const tol = (depth: number): Tolerance => ({ atol: 1e-5 * Math.sqrt(depth + 1), rtol: 1e-5 });
+    expectClose(cudaToArray(gpu.y), cpu.y, tol(cg * shape.r * shape.s), 'cudaConv2dForward');
+    expectClose(cudaToArray(gpu.dx), cpu.dx, tol(kg * shape.r * shape.s), 'cudaConv2dBackwardData');
+    expectClose(cudaToArray(gpu.dw), cpu.dw, tol(shape.n * p * q), 'cudaConv2dBackwardWeight dw');
+    expectClose(cudaToArray(gpu.dbias), cpu.dbias, { atol: 1e-6, rtol: 2 ** -22 }, 'cudaConv2dBackwardWeight dbias');
   });
 });
 

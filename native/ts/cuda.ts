@@ -13,6 +13,9 @@ import type { AdamStepArgs, SgdStepArgs } from './kernels/optim.js';
 import type { ArgReduceOp, ReduceOp } from './kernels/reduce.js';
 import type { CrossEntropyArgs, Reduction } from './kernels/loss.js';
 import type {
+  Conv2dBackwardDataArgs, Conv2dBackwardWeightArgs, Conv2dForwardArgs, Conv2dShape, Size2d,
+} from './kernels/conv2d.js';
+import type {
   BatchNormBackwardArgs, BatchNormBackwardEvalArgs, BatchNormEvalArgs, BatchNormTrainArgs,
 } from './kernels/norm.js';
 
@@ -475,4 +478,50 @@ export function cudaCrossEntropy(args: OnDevice<CrossEntropyArgs>): void {
     args.logits, args.n, args.c, args.targets ?? null, args.softTargets ?? null, args.weights ?? null,
     args.labelSmoothing ?? 0, args.ignoreIndex ?? -100, args.reduction ?? 'mean', args.losses, args.dlogits ?? null,
   );
+}
+
+type ConvSizes = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+function convPair(value: Size2d | undefined, fallback: number): [number, number] {
+  if (value === undefined) return [fallback, fallback];
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
+}
+
+function convSizes(shape: Conv2dShape): ConvSizes {
+  const [sh, sw] = convPair(shape.stride, 1);
+  const [ph, pw] = convPair(shape.padding, 0);
+  const [dh, dw] = convPair(shape.dilation, 1);
+  return [shape.n, shape.c, shape.h, shape.w, shape.k, shape.r, shape.s, sh, sw, ph, pw, dh, dw, shape.groups ?? 1];
+}
+
+/**
+ * Convolution forward on the GPU as implicit GEMM, as `conv2dForward`: x (N,C,H,W), weight (K,C/G,R,S),
+ * optional bias (K), y (N,K,P,Q) overwritten.
+ * @example
+ * cudaConv2dForward({ n: 8, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, padding: 1, x, weight, bias, y });
+ */
+export function cudaConv2dForward(args: OnDevice<Conv2dForwardArgs>): void {
+  type Raw = (...raw: [...ConvSizes, DeviceBuffer, DeviceBuffer, DeviceBuffer | null, DeviceBuffer]) => void;
+  kernel<Raw>('cudaConv2dForward')(...convSizes(args), args.x, args.weight, args.bias ?? null, args.y);
+}
+
+/**
+ * Gradient of the input on the GPU, as `conv2dBackwardData`; dx (N,C,H,W) is overwritten.
+ * @example
+ * cudaConv2dBackwardData({ ...shape, dy, weight, dx });
+ */
+export function cudaConv2dBackwardData(args: OnDevice<Conv2dBackwardDataArgs>): void {
+  type Raw = (...raw: [...ConvSizes, DeviceBuffer, DeviceBuffer, DeviceBuffer]) => void;
+  kernel<Raw>('cudaConv2dBackwardData')(...convSizes(args), args.dy, args.weight, args.dx);
+}
+
+/**
+ * Gradients of the filters (summed over the batch) and, when `dbias` is given, of the bias, on the GPU,
+ * as `conv2dBackwardWeight`.
+ * @example
+ * cudaConv2dBackwardWeight({ ...shape, x, dy, dw, dbias });
+ */
+export function cudaConv2dBackwardWeight(args: OnDevice<Conv2dBackwardWeightArgs>): void {
+  type Raw = (...raw: [...ConvSizes, DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer | null]) => void;
+  kernel<Raw>('cudaConv2dBackwardWeight')(...convSizes(args), args.x, args.dy, args.dw, args.dbias ?? null);
 }

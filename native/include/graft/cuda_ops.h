@@ -1,4 +1,4 @@
-// CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h, elementwise.h,
+// CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h, conv2d.h, elementwise.h,
 // reduce.h, softmax.h, loss.h, norm.h, optim.h, random.h), over device pointers, on `device`.
 // Every entry point queues work on the device's one stream and returns; graft::cuda::download()
 // and synchronize() wait. Errors throw graft::Error naming the op ("cudaGemm: ...").
@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "graft/conv2d.h"
 #include "graft/elementwise.h"
 #include "graft/gemm.h"
 #include "graft/loss.h"
@@ -23,6 +24,12 @@ enum class Precision { Float32, Tf32, Bf16 };
 const char* precision_name(Precision precision);
 
 void gemm(const GemmParams& p, const float* a, const float* b, float* c, Precision precision, int device);
+
+// Implicit GEMM (no im2col buffer); bias and dbias may be null. Outputs are overwritten.
+void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y, int device);
+void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, int device);
+void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw, float* dbias,
+                            int device);
 
 void unary(UnaryOp op, const UnaryParams& p, const float* x, float* y, int64_t n, int device);
 void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const float* y, const float* dy,

@@ -16,6 +16,16 @@ const char* precision_name(Precision precision) {
 
 void gemm(const GemmParams&, const float*, const float*, float*, Precision, int) { unavailable("cudaGemm"); }
 
+void conv2d_forward(const Conv2dParams&, const float*, const float*, const float*, float*, int) {
+  unavailable("cudaConv2dForward");
+}
+void conv2d_backward_data(const Conv2dParams&, const float*, const float*, float*, int) {
+  unavailable("cudaConv2dBackwardData");
+}
+void conv2d_backward_weight(const Conv2dParams&, const float*, const float*, float*, float*, int) {
+  unavailable("cudaConv2dBackwardWeight");
+}
+
 void unary(UnaryOp, const UnaryParams&, const float*, float*, int64_t, int) { unavailable("cudaUnary"); }
 void unary_backward(UnaryOp, const UnaryParams&, const float*, const float*, const float*, float*, int64_t, int) {
   unavailable("cudaUnaryBackward");

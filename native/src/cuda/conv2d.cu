@@ -1,0 +1,185 @@
+// CUDA 2-D convolution as implicit GEMM (graft/conv2d.h): x (N,C,H,W), w (K,C/G,R,S), bias (K), y (N,K,P,Q).
+// No im2col buffer: the GEMM's tile loaders compute which input element each matrix entry is. Per group g:
+//   forward:         y (Kg, N*P*Q)   = w (Kg, Cg*R*S)       x  cols(x) (Cg*R*S, N*P*Q)
+//   backward_data:   dx (Cg, N*H*W)  = wᵀ (Cg, Kg*R*S)      x  rows(dy) (Kg*R*S, N*H*W), zero where no (p,q) maps
+//   backward_weight: dw (Kg, Cg*R*S) = dy (Kg, N*P*Q)       x  cols(x)ᵀ (N*P*Q, Cg*R*S)
+// Each output is one thread's float32 sum in a fixed order (64x64 tiles, K in steps of 16, 4x4 per thread),
+// so results are reproducible; dbias is a fixed-order double sum per filter.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "cuda/cuda_check.cuh"
+#include "cuda/line.cuh"
+#include "graft/cuda_ops.h"
+
+namespace graft::cuda {
+namespace {
+
+// Conv2dParams with P and Q worked out (its methods are host-only).
+struct Geometry {
+  int64_t n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw, cg, kg, p, q;
+};
+
+Geometry geometry(const Conv2dParams& p) {
+  return Geometry{p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.stride_h, p.stride_w, p.pad_h, p.pad_w,
+                  p.dil_h, p.dil_w, p.cg(), p.kg(), p.p(), p.q()};
+}
+
+// x[n, g*Cg + c, p*sh - ph + r*dh, q*sw - pw + s*dw], or 0 in the padding.
+__device__ __forceinline__ float input_at(const Geometry& d, const float* x, int64_t g, int64_t n, int64_t c, int64_t r,
+                                          int64_t s, int64_t p, int64_t q) {
+  const int64_t hi = p * d.sh - d.ph + r * d.dh, wi = q * d.sw - d.pw + s * d.dw;
+  if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
+  return x[((n * d.c + g * d.cg + c) * d.h + hi) * d.w + wi];
+}
+
+struct Forward {
+  Geometry d;
+  const float *x, *w, *bias;
+  float* y;
+  __device__ int64_t m() const { return d.kg; }
+  __device__ int64_t cols() const { return d.n * d.p * d.q; }
+  __device__ int64_t depth() const { return d.cg * d.r * d.s; }
+  __device__ float a(int64_t g, int64_t i, int64_t l) const { return w[(g * d.kg + i) * depth() + l]; }
+  __device__ float b(int64_t g, int64_t l, int64_t j) const {
+    const int64_t c = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
+    const int64_t n = j / (d.p * d.q), p = j / d.q % d.p, q = j % d.q;
+    return input_at(d, x, g, n, c, r, s, p, q);
+  }
+  __device__ void store(int64_t g, int64_t i, int64_t j, float acc) const {
+    const int64_t n = j / (d.p * d.q), pq = j % (d.p * d.q), k = g * d.kg + i;
+    y[(n * d.k + k) * d.p * d.q + pq] = bias ? acc + bias[k] : acc;
+  }
+};
+
+struct BackwardData {
+  Geometry d;
+  const float *dy, *w;
+  float* dx;
+  __device__ int64_t m() const { return d.cg; }
+  __device__ int64_t cols() const { return d.n * d.h * d.w; }
+  __device__ int64_t depth() const { return d.kg * d.r * d.s; }
+  __device__ float a(int64_t g, int64_t i, int64_t l) const {
+    const int64_t k = l / (d.r * d.s), rs = l % (d.r * d.s);
+    return w[((g * d.kg + k) * d.cg + i) * d.r * d.s + rs];
+  }
+  __device__ float b(int64_t g, int64_t l, int64_t j) const {
+    const int64_t k = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
+    const int64_t n = j / (d.h * d.w), hi = j / d.w % d.h, wi = j % d.w;
+    const int64_t ph = hi + d.ph - r * d.dh, pw = wi + d.pw - s * d.dw;  // = p*sh and q*sw when a tap maps here
+    if (ph < 0 || pw < 0 || ph % d.sh != 0 || pw % d.sw != 0) return 0.0f;
+    const int64_t p = ph / d.sh, q = pw / d.sw;
+    if (p >= d.p || q >= d.q) return 0.0f;
+    return dy[((n * d.k + g * d.kg + k) * d.p + p) * d.q + q];
+  }
+  __device__ void store(int64_t g, int64_t i, int64_t j, float acc) const {
+    const int64_t n = j / (d.h * d.w), hw = j % (d.h * d.w);
+    dx[(n * d.c + g * d.cg + i) * d.h * d.w + hw] = acc;
+  }
+};
+
+struct BackwardWeight {
+  Geometry d;
+  const float *x, *dy;
+  float* dw;
+  __device__ int64_t m() const { return d.kg; }
+  __device__ int64_t cols() const { return d.cg * d.r * d.s; }
+  __device__ int64_t depth() const { return d.n * d.p * d.q; }
+  __device__ float a(int64_t g, int64_t i, int64_t l) const {
+    const int64_t n = l / (d.p * d.q), pq = l % (d.p * d.q);
+    return dy[(n * d.k + g * d.kg + i) * d.p * d.q + pq];
+  }
+  __device__ float b(int64_t g, int64_t l, int64_t j) const {
+    const int64_t c = j / (d.r * d.s), r = j / d.s % d.r, s = j % d.s;
+    const int64_t n = l / (d.p * d.q), p = l / d.q % d.p, q = l % d.q;
+    return input_at(d, x, g, n, c, r, s, p, q);
+  }
+  __device__ void store(int64_t g, int64_t i, int64_t j, float acc) const { dw[(g * d.kg + i) * cols() + j] = acc; }
+};
+
+constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
+
+// The tiling of gemm.cu's float32 kernel over an operand-computing problem; blockIdx.z is the group.
+template <typename Problem>
+__global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
+  __shared__ float As[kStep][kTile + 4];
+  __shared__ float Bs[kStep][kTile + 4];
+  const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
+  const int64_t row0 = int64_t(blockIdx.y) * kTile, col0 = int64_t(blockIdx.x) * kTile;
+  const int64_t m = pr.m(), cols = pr.cols(), depth = pr.depth();
+  for (int64_t g = blockIdx.z; g < groups; g += gridDim.z) {
+    float acc[kMicro][kMicro] = {};
+    for (int64_t k0 = 0; k0 < depth; k0 += kStep) {
+      for (int e = tid; e < kTile * kStep; e += kThreads) {
+        const int i = e / kStep, l = e % kStep, lb = e / kTile, j = e % kTile;
+        As[l][i] = row0 + i < m && k0 + l < depth ? pr.a(g, row0 + i, k0 + l) : 0.0f;
+        Bs[lb][j] = k0 + lb < depth && col0 + j < cols ? pr.b(g, k0 + lb, col0 + j) : 0.0f;
+      }
+      __syncthreads();
+#pragma unroll
+      for (int l = 0; l < kStep; ++l)
+#pragma unroll
+        for (int u = 0; u < kMicro; ++u)
+#pragma unroll
+          for (int v = 0; v < kMicro; ++v) acc[u][v] = fmaf(As[l][ty * kMicro + u], Bs[l][tx * kMicro + v], acc[u][v]);
+      __syncthreads();
+    }
+    for (int u = 0; u < kMicro; ++u)
+      for (int v = 0; v < kMicro; ++v) {
+        const int64_t i = row0 + ty * kMicro + u, j = col0 + tx * kMicro + v;
+        if (i < m && j < cols) pr.store(g, i, j, acc[u][v]);
+      }
+  }
+}
+
+struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
+
+// dbias[k] = sum over n, p, q of dy[n,k,p,q]: a block per filter, fixed-order double sum.
+__global__ void bias_grad_kernel(const float* dy, int64_t n, int64_t k, int64_t pq, float* dbias) {
+  for (int64_t f = blockIdx.x; f < k; f += gridDim.x) {
+    double sum = 0.0;
+    for (int64_t e = threadIdx.x; e < n * pq; e += kLineThreads) sum += dy[(e / pq * k + f) * pq + e % pq];
+    sum = BlockLine::all(sum, Add{});
+    if (threadIdx.x == 0) dbias[f] = static_cast<float>(sum);
+  }
+}
+
+template <typename Problem>
+void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t groups, cudaStream_t stream) {
+  if (m == 0 || cols == 0 || groups == 0) return;
+  const int64_t tiles_m = (m + kTile - 1) / kTile, tiles_n = (cols + kTile - 1) / kTile;
+  if (tiles_m > 65535 || tiles_n > (int64_t(1) << 31) - 1) throw Error(std::string(op) + ": the problem is too large for one launch");
+  const dim3 grid(static_cast<unsigned>(tiles_n), static_cast<unsigned>(tiles_m),
+                  static_cast<unsigned>(groups < 65535 ? groups : 65535));
+  implicit_gemm_kernel<Problem><<<grid, kThreads, 0, stream>>>(pr, groups);
+  GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y, int device) {
+  cudaStream_t stream = stream_for("cudaConv2dForward", device);
+  const Geometry d = geometry(p);
+  launch("cudaConv2dForward", Forward{d, x, w, bias, y}, d.kg, d.n * d.p * d.q, p.groups, stream);
+}
+
+void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, int device) {
+  cudaStream_t stream = stream_for("cudaConv2dBackwardData", device);
+  const Geometry d = geometry(p);
+  launch("cudaConv2dBackwardData", BackwardData{d, dy, w, dx}, d.cg, d.n * d.h * d.w, p.groups, stream);
+}
+
+void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw, float* dbias,
+                            int device) {
+  const char* op = "cudaConv2dBackwardWeight";
+  cudaStream_t stream = stream_for(op, device);
+  const Geometry d = geometry(p);
+  launch(op, BackwardWeight{d, x, dy, dw}, d.kg, d.cg * d.r * d.s, p.groups, stream);
+  if (dbias && d.k > 0) {
+    bias_grad_kernel<<<BlockLine::blocks(d.k), kLineThreads, 0, stream>>>(dy, d.n, d.k, d.p * d.q, dbias);
+    GRAFT_CUDA_CHECK_LAUNCH(op, bias_grad_kernel);
+  }
+}
+
+}  // namespace graft::cuda

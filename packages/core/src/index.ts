@@ -19,7 +19,7 @@ export { backendFor, registerBackend, type Backend } from './tensor/backend.js';
 
 // Autograd
 export { backward, type BackwardOptions } from './autograd/backward.js';
-export { noGrad, isGradEnabled, setGradEnabled, Node, type BackwardFn } from './autograd/graph.js';
+export { noGrad, isGradEnabled, setGradEnabled, needsGrad, record, Node, type BackwardFn } from './autograd/graph.js';
 export { zeroGrad } from './autograd/grad_utils.js';
 
 // Ops

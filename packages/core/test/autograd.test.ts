@@ -120,3 +120,15 @@ describe('determinism', () => {
     }
   });
 });
+
+describe('custom gradients', () => {
+  test('record() attaches a backward function; a gradient of the wrong shape is reported', async () => {
+    const { record, sum: total } = await import('@graft/core');
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const twice = record('twice', x.detach().mul(2), [x], (gy) => [gy.mul(2)]);
+    twice.sum().backward();
+    expect(grad(x)).toEqual([2, 2, 2]);
+    const bad = record('bad', x.detach().mul(2), [x], (gy) => [total(gy)]);
+    expect(() => bad.sum().backward()).toThrow("backward: 'bad' returned a gradient of shape [] for input 0 of shape [3]");
+  });
+});

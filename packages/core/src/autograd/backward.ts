@@ -123,6 +123,11 @@ function runGraph(rootNode: Node, seed: Tensor, retain: boolean): void {
           g.dispose();
           continue;
         }
+        const want = node.inputShapes[i];
+        if (want != null && !sameShape(g.shape, want)) {
+          g.dispose();
+          throw new Error(`backward: '${node.name}' returned a gradient of shape ${shapeString(g.shape)} for input ${i} of shape ${shapeString(want)}`);
+        }
         const prev = grads.get(target);
         grads.set(target, prev === undefined ? g : sumGrads(prev, g));
       }

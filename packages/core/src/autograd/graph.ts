@@ -31,6 +31,8 @@ export class Node {
   readonly leaf: Tensor | null;
   /** Whether `release()` ran. */
   released = false;
+  /** The shape of each input, to check the gradients backward returns. */
+  inputShapes: (readonly number[] | null)[] = [];
 
   constructor(name: string, next: (Node | null)[], saved: Tensor[], backwardFn: BackwardFn | null, leaf: Tensor | null) {
     this.name = name;
@@ -46,6 +48,7 @@ export class Node {
     for (const s of this.saved) s.dispose();
     this.saved = [];
     this.next = [];
+    this.inputShapes = [];
     this.backwardFn = null;
     this.released = true;
   }
@@ -114,6 +117,7 @@ export function record(
   if (!needsGrad(...inputs)) return out;
   const next = inputs.map((t) => (t != null && t.requiresGrad ? t.gradEdge() : null));
   const node = new Node(name, next, saved.map((s) => s.ownedAlias()), backward, null);
+  node.inputShapes = inputs.map((t) => (t != null ? t.shape : null));
   out.setGradFn(node);
   return out;
 }

@@ -32,9 +32,10 @@ export {
 } from './ops/views.js';
 export { indexSelect, gather, cat, stack, split, chunk } from './ops/indexing.js';
 export {
-  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, clamp, maximum, minimum, eq, ne, lt, le, gt, ge, where,
-  addInPlace, binaryInPlace, affineInPlace, copyInto, fillInPlace, type TensorOrNumber,
+  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, clamp, maximum, minimum, type TensorOrNumber,
 } from './ops/elementwise.js';
+export { eq, ne, lt, le, gt, ge, where } from './ops/compare.js';
+export { addInPlace, binaryInPlace, affineInPlace, copyInto, fillInPlace } from './ops/inplace.js';
 export { relu, leakyRelu, gelu, silu, sigmoid, tanh } from './ops/activations.js';
 export { sum, mean, max, min, argmax, argmin, variance, std, sumTo, type VarOptions } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

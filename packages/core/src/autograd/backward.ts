@@ -6,7 +6,8 @@ import { Node, noGrad } from './graph.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { shapeString, sameShape } from '../tensor/shape.js';
 import { untrack } from '../tensor/scope.js';
-import { add, addInPlace } from '../ops/elementwise.js';
+import { add } from '../ops/elementwise.js';
+import { addInPlace } from '../ops/inplace.js';
 import { onesLike } from '../ops/creation.js';
 
 /** Options of {@link backward}. */

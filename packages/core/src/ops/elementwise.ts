@@ -1,15 +1,14 @@
 /**
- * Elementwise ops with numpy broadcasting: arithmetic, comparisons (float32 0/1 masks), `where`,
- * unary maps and in-place updates. Scalar operands run as one unary kernel (affine, powScalar, clamp)
- * instead of a broadcast tensor.
+ * Elementwise ops with numpy broadcasting: arithmetic and unary maps, each with its gradient.
+ * Scalar operands run as one unary kernel (affine, powScalar, clamp) instead of a broadcast tensor.
+ * Comparisons and `where` are in compare.ts, in-place updates in inplace.ts.
  */
 import { needsGrad, record } from '../autograd/graph.js';
 import { backendFor } from '../tensor/backend.js';
 import { broadcastShapes, broadcastStrides, sameShape, shapeString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, scalar } from './creation.js';
+import { empty } from './creation.js';
 import { sumTo } from './reduce.js';
-import { toDType } from './cast.js';
 import { contiguous } from './views.js';
 import type { BinaryOpName, UnaryOpName, UnaryParams } from './types.js';
 
@@ -28,7 +27,12 @@ export function checkFloat(op: string, x: Tensor): void {
   }
 }
 
-function checkPair(op: string, a: Tensor, b: Tensor): void {
+/**
+ * Checks that both operands are alive float32 tensors on the same device.
+ * @example
+ * checkPair('add', a, b);
+ */
+export function checkPair(op: string, a: Tensor, b: Tensor): void {
   checkFloat(op, a);
   checkFloat(op, b);
   if (a.device !== b.device) {
@@ -81,16 +85,6 @@ export function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   const bStrides = sameShape(b.shape, shape) ? b.strides : broadcastStrides(b.shape, b.strides, shape);
   backendFor(a.device).binary(op, shape, a, aStrides, b, bStrides, out);
   return out;
-}
-
-/** Runs `fn` on a scalar as a 0-d tensor and frees it. */
-function withScalar(value: number, like: Tensor, fn: (s: Tensor) => Tensor): Tensor {
-  const s = scalar(value, { device: like.device });
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 /**
@@ -171,8 +165,12 @@ export function div(a: Tensor, b: TensorOrNumber): Tensor {
   }, [b, out]);
 }
 
-/** sumTo that frees its input when it made a new tensor. */
-function reduceTo(g: Tensor, shape: readonly number[]): Tensor {
+/**
+ * sumTo that frees its input when it made a new tensor (the gradient of a broadcast operand).
+ * @example
+ * const ga = reduceTo(binaryRaw('mul', gy, b), a.shape);
+ */
+export function reduceTo(g: Tensor, shape: readonly number[]): Tensor {
   const r = sumTo(g, shape);
   if (r !== g) g.dispose();
   return r;
@@ -253,109 +251,6 @@ export function minimum(a: Tensor, b: TensorOrNumber): Tensor {
   return extremum('minimum', a, b);
 }
 
-function compare(op: BinaryOpName, a: Tensor, b: TensorOrNumber): Tensor {
-  if (typeof b === 'number') return withScalar(b, a, (s) => binaryRaw(op, a, s));
-  return binaryRaw(op, a, b);
-}
-
-/**
- * a == b as a float32 0/1 mask (not differentiable).
- * @example
- * eq(pred, labels).mean(); // accuracy
- */
-export function eq(a: Tensor, b: TensorOrNumber): Tensor {
-  return compare('eq', a, b);
-}
-
-/**
- * a != b as a float32 0/1 mask.
- * @example
- * ne(x, 0);
- */
-export function ne(a: Tensor, b: TensorOrNumber): Tensor {
-  return compare('ne', a, b);
-}
-
-/**
- * a < b as a float32 0/1 mask.
- * @example
- * lt(x, 0);
- */
-export function lt(a: Tensor, b: TensorOrNumber): Tensor {
-  return compare('lt', a, b);
-}
-
-/**
- * a <= b as a float32 0/1 mask.
- * @example
- * le(x, 1);
- */
-export function le(a: Tensor, b: TensorOrNumber): Tensor {
-  return compare('le', a, b);
-}
-
-/**
- * a > b as a float32 0/1 mask.
- * @example
- * gt(probs, 0.9);
- */
-export function gt(a: Tensor, b: TensorOrNumber): Tensor {
-  return compare('gt', a, b);
-}
-
-/**
- * a >= b as a float32 0/1 mask.
- * @example
- * ge(x, 0);
- */
-export function ge(a: Tensor, b: TensorOrNumber): Tensor {
-  return compare('ge', a, b);
-}
-
-/**
- * cond != 0 ? a : b, broadcasting all three (cond may be float32, uint8 or bool).
- * @example
- * where(gt(x, 0), x, 0);
- */
-export function where(cond: Tensor, a: TensorOrNumber, b: TensorOrNumber): Tensor {
-  cond.assertAlive('where');
-  const c = cond.dtype === 'float32' ? cond : toDType(cond, 'float32');
-  const owned: Tensor[] = [];
-  const ta = typeof a === 'number' ? (owned[owned.length] = scalar(a, { device: cond.device })) : a;
-  const tb = typeof b === 'number' ? (owned[owned.length] = scalar(b, { device: cond.device })) : b;
-  try {
-    checkPair('where', ta, tb);
-    if (c.device !== ta.device) throw new Error(`where: cond is on ${c.device} but the values are on ${ta.device}`);
-    const shape = broadcastShapes('where', broadcastShapes('where', c.shape, ta.shape), tb.shape);
-    const out = empty(shape, { device: ta.device });
-    backendFor(ta.device).where(
-      shape, c, broadcastStrides(c.shape, c.strides, shape), ta, broadcastStrides(ta.shape, ta.strides, shape),
-      tb, broadcastStrides(tb.shape, tb.strides, shape), out,
-    );
-    const [as, bs] = [ta.shape, tb.shape];
-    return record('where', out, [ta, tb], (gy, [sc]) => {
-      const z = scalar(0, { device: gy.device });
-      const ga = whereRaw(sc, gy, z);
-      const gb = whereRaw(sc, z, gy);
-      z.dispose();
-      return [reduceTo(ga, as), reduceTo(gb, bs)];
-    }, [c]);
-  } finally {
-    if (c !== cond) c.dispose();
-    owned.forEach((t) => t.dispose());
-  }
-}
-
-function whereRaw(c: Tensor, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShapes('where', broadcastShapes('where', c.shape, a.shape), b.shape);
-  const out = empty(shape, { device: a.device });
-  backendFor(a.device).where(
-    shape, c, broadcastStrides(c.shape, c.strides, shape), a, broadcastStrides(a.shape, a.strides, shape),
-    b, broadcastStrides(b.shape, b.strides, shape), out,
-  );
-  return out;
-}
-
 /**
  * -x.
  * @example
@@ -412,86 +307,4 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min !== undefined) params.min = min;
   if (max !== undefined) params.max = max;
   return unary('clamp', x, params);
-}
-
-function checkInPlace(op: string, target: Tensor): void {
-  target.assertAlive(op);
-  if (needsGrad(target)) {
-    throw new Error(`${op}: in-place update of a tensor that requires grad; run it inside noGrad()`);
-  }
-  if (!target.isContiguous()) {
-    throw new Error(`${op}: the target must be contiguous (shape ${shapeString(target.shape)}, strides ${shapeString(target.strides)})`);
-  }
-}
-
-/**
- * target += other in place (other broadcast to target's shape). Not recorded by autograd.
- * @example
- * noGrad(() => addInPlace(runningSum, batchSum));
- */
-export function addInPlace(target: Tensor, other: Tensor): Tensor {
-  return binaryInPlace('add', target, other);
-}
-
-/**
- * target = op(target, other) in place for add/sub/mul/div/maximum/minimum.
- * @example
- * binaryInPlace('mul', t, mask);
- */
-export function binaryInPlace(op: BinaryOpName, target: Tensor, other: Tensor): Tensor {
-  checkInPlace(op, target);
-  checkPair(op, target, other);
-  const shape = broadcastShapes(op, target.shape, other.shape);
-  if (!sameShape(shape, target.shape)) {
-    throw new Error(`${op}: cannot broadcast ${shapeString(other.shape)} into the in-place target ${shapeString(target.shape)}`);
-  }
-  backendFor(target.device).binary(op, shape, target, target.strides, other, broadcastStrides(other.shape, other.strides, shape), target);
-  return target;
-}
-
-/**
- * target = alpha * target + beta in place (float32). Not recorded by autograd.
- * @example
- * noGrad(() => affineInPlace(t, 0.9, 0));
- */
-export function affineInPlace(target: Tensor, alpha: number, beta: number): Tensor {
-  checkInPlace('affine', target);
-  checkFloat('affine', target);
-  backendFor(target.device).unary('affine', target, target, { alpha, beta });
-  return target;
-}
-
-/**
- * Copies `src` (broadcast to target's shape, any dtype pair of float32/int32 or equal dtypes) into
- * `target` in place. Not recorded by autograd.
- * @example
- * noGrad(() => copyInto(param, loaded));
- */
-export function copyInto(target: Tensor, src: Tensor): Tensor {
-  target.assertAlive('copy');
-  src.assertAlive('copy');
-  if (needsGrad(target)) throw new Error('copy: in-place update of a tensor that requires grad; run it inside noGrad()');
-  const shape = broadcastShapes('copy', target.shape, src.shape);
-  if (!sameShape(shape, target.shape)) {
-    throw new Error(`copy: cannot broadcast ${shapeString(src.shape)} into the target ${shapeString(target.shape)}`);
-  }
-  const converted = src.dtype === target.dtype ? src : toDType(src, target.dtype);
-  const view = converted.expand(target.shape);
-  backendFor(target.device).copy(view, target);
-  view.dispose();
-  if (converted !== src) converted.dispose();
-  return target;
-}
-
-/**
- * Sets every element of `target` to `value` in place.
- * @example
- * noGrad(() => fillInPlace(bias, 0));
- */
-export function fillInPlace(target: Tensor, value: number): Tensor {
-  target.assertAlive('fill');
-  if (needsGrad(target)) throw new Error('fill: in-place update of a tensor that requires grad; run it inside noGrad()');
-  if (!target.isContiguous()) throw new Error(`fill: the target must be contiguous (shape ${shapeString(target.shape)})`);
-  backendFor(target.device).fill(target, value);
-  return target;
 }

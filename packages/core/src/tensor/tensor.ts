@@ -12,6 +12,7 @@ import { setTensorCheck, track, untrack, keep as keepTensor, type Scoped } from 
 import type { Device, Storage } from './storage.js';
 import { formatTensor } from './format.js';
 import * as ew from '../ops/elementwise.js';
+import * as cmp from '../ops/compare.js';
 import * as act from '../ops/activations.js';
 import * as red from '../ops/reduce.js';
 import * as sm from '../ops/softmax.js';
@@ -473,32 +474,32 @@ export class Tensor implements Scoped {
 
   /** this == other (float32 0/1 mask... see `eq` in ops). */
   eq(other: Operand): Tensor {
-    return ew.eq(this, other);
+    return cmp.eq(this, other);
   }
 
   /** this != other. */
   ne(other: Operand): Tensor {
-    return ew.ne(this, other);
+    return cmp.ne(this, other);
   }
 
   /** this < other. */
   lt(other: Operand): Tensor {
-    return ew.lt(this, other);
+    return cmp.lt(this, other);
   }
 
   /** this <= other. */
   le(other: Operand): Tensor {
-    return ew.le(this, other);
+    return cmp.le(this, other);
   }
 
   /** this > other. */
   gt(other: Operand): Tensor {
-    return ew.gt(this, other);
+    return cmp.gt(this, other);
   }
 
   /** this >= other. */
   ge(other: Operand): Tensor {
-    return ew.ge(this, other);
+    return cmp.ge(this, other);
   }
 
   /** max(0, x). */

@@ -48,7 +48,7 @@ export class Storage<D extends DType = DType> {
   }
 
   /**
-   * New uninitialised (CPU: zero-filled by the allocator is not guaranteed) storage of `length` elements.
+   * New storage of `length` elements; the contents are undefined until written.
    * @example
    * const s = Storage.alloc('int32', 10);
    */

@@ -8,14 +8,17 @@ namespace graft::cpu::conv2d_detail {
 namespace {
 
 // One output row (Q values) of one column-matrix row: zeros where the tap falls in the padding.
+// Plain loops, not memcpy/fill: rows are often 7 or 14 values, where a library call costs more than
+// the copy.
 inline void gather_row(const float* xrow, float* out, int64_t Q, ValidRange v, int64_t stride, int64_t offset) {
-  std::fill(out, out + v.lo, 0.0f);
+  for (int64_t q = 0; q < v.lo; ++q) out[q] = 0.0f;
   if (stride == 1) {
-    std::memcpy(out + v.lo, xrow + v.lo + offset, static_cast<size_t>(v.hi - v.lo) * sizeof(float));
+    const float* src = xrow + offset;
+    for (int64_t q = v.lo; q < v.hi; ++q) out[q] = src[q];
   } else {
     for (int64_t q = v.lo; q < v.hi; ++q) out[q] = xrow[q * stride + offset];
   }
-  std::fill(out + v.hi, out + Q, 0.0f);
+  for (int64_t q = v.hi; q < Q; ++q) out[q] = 0.0f;
 }
 
 // dx row += one column-matrix row, for the taps that land inside the image.
@@ -45,7 +48,7 @@ void im2col(const Conv2dParams& p, const float* x, int64_t n0, int64_t b, int64_
       for (int64_t oh = 0; oh < P; ++oh, out += Q) {
         const int64_t ih = oh * p.stride_h - p.pad_h + r * p.dil_h;
         if (ih < 0 || ih >= p.h) {
-          std::fill(out, out + Q, 0.0f);
+          for (int64_t q = 0; q < Q; ++q) out[q] = 0.0f;
         } else {
           gather_row(plane + ih * p.w, out, Q, v, p.stride_w, offset_w);
         }

@@ -122,3 +122,15 @@ describe('training loop', () => {
     [...Object.values(net), ...stats].forEach((t) => t.dispose());
   });
 });
+
+describe('gradients of disposed leaves', () => {
+  test('backward through a graph whose leaf was disposed frees that gradient', () => {
+    const before = liveBytes();
+    const w = randn([16], { seed: 4, requiresGrad: true });
+    const loss = tidy(() => w.mul(w).sum());
+    w.dispose();
+    loss.backward();
+    loss.dispose();
+    expect(liveBytes()).toBe(before);
+  });
+});

@@ -60,6 +60,11 @@ function sumGrads(existing: Tensor, g: Tensor): Tensor {
 
 /** Adds `g` into `leaf.grad` (taking ownership of `g`). */
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  if (leaf.isDisposed) {
+    // Nobody can read this gradient any more; keeping it would leak it.
+    g.dispose();
+    return;
+  }
   if (leaf.grad === null || leaf.grad.isDisposed) {
     const owned = exclusive(g) ? g : g.contiguous(true);
     if (owned !== g) g.dispose();

@@ -2,6 +2,7 @@
  * Tensor basics: creation, dtypes, views (shared storage, strides), joins and splits, data access,
  * printing and error messages.
  */
+import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import {
   tensor, zeros, ones, full, arange, linspace, eye, rand, randn, zerosLike, onesLike, cat, stack, manualSeed,
@@ -145,6 +146,7 @@ describe('data access and printing', () => {
     expect(String(tensor([1e-6, 1]))).toBe('tensor([1.0000e-06, 1.0000e+00])');
     expect(String(zeros([2, 2]))).toBe('tensor([[0., 0.],\n        [0., 0.]])');
     expect(String(arange(2000))).toContain('...');
+    expect(inspect(tensor([1, 2]))).toBe('tensor([1., 2.])');
     const nested: NestedArray = tensor([true]).toArray();
     expect(nested).toEqual([true]);
   });

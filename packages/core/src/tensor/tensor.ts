@@ -281,6 +281,11 @@ export class Tensor implements Scoped {
     return formatTensor(this);
   }
 
+  /** `console.log(t)` in Node prints the same text as `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   // ---- conversions -------------------------------------------------------------------------
 
   /** A copy (or this tensor's data, reinterpreted) as `dtype`; float16/bfloat16 are decoded. */

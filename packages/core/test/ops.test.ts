@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import {
   tensor, zeros, add, sub, mul, div, pow, maximum, minimum, where, eq, lt, ge, matmul, functional as F, arange, type Tensor,
 } from '@graft/core';
+import { memoryStats } from '@graft/native';
 import { expectClose, randomTensor, seededRandom, values } from './helpers.js';
 
 const rand = seededRandom(42);
@@ -222,6 +223,19 @@ describe('matmul', () => {
     const d = r([10, 3]);
     expectClose(values(matmul(c, d)), matmulRef(c, d), 1e-5, 1e-5, 'strided batch');
     expect(matmul(tensor([1, 2]), tensor([3, 4])).item()).toBe(11);
+  });
+  test('transposed operands and a shared weight cost no copy: one allocation, the output', () => {
+    const a = r([6, 9]);
+    const b = r([4, 6]);
+    const x = r([2, 3, 5]);
+    const w = r([7, 5]);
+    const allocations = (): number => memoryStats().totalAllocations;
+    let start = allocations();
+    matmul(a.T, b.T);
+    expect(allocations() - start).toBe(1);
+    start = allocations();
+    matmul(x, w.T);
+    expect(allocations() - start).toBe(1);
   });
 });
 

@@ -104,12 +104,10 @@ constexpr int kTcThreads = 128;
 
 template <typename T> struct TensorCore;
 template <> struct TensorCore<float> {  // TF32: operands are stored as float, rounded when loaded
-  using Fragment = nvcuda::wmma::precision::tf32;
   static constexpr int kK = 8, kPad = 4;
   static __device__ __forceinline__ float to_shared(float x) { return x; }
 };
 template <> struct TensorCore<__nv_bfloat16> {
-  using Fragment = __nv_bfloat16;
   static constexpr int kK = 16, kPad = 8;
   static __device__ __forceinline__ __nv_bfloat16 to_shared(float x) { return __float2bfloat16_rn(x); }
 };
@@ -129,7 +127,8 @@ __global__ void __launch_bounds__(kTcThreads) gemm_tc_kernel(GemmParams p, const
   namespace wmma = nvcuda::wmma;
   using TC = TensorCore<T>;
   using L = TcLayout<T>;
-  using Frag = typename TC::Fragment;
+  // wmma's TF32 type exists only when compiling for compute capability 8.0 or newer.
+  using Frag = std::conditional_t<std::is_same_v<T, float>, wmma::precision::tf32, __nv_bfloat16>;
   __shared__ __align__(128) unsigned char smem[L::kBytes];
   T* As = reinterpret_cast<T*>(smem);
   T* Bs = As + kTile * L::kLdA;

@@ -57,7 +57,9 @@ class ThreadPool {
     wake_.notify_all();
     work();
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return chunks_left_ == 0; });
+    // Also wait for every worker to leave work(): one still inside could otherwise take a chunk of the
+    // next job from next_ with this job's chunk size and function (miscounted chunks hang run()).
+    done_.wait(lock, [this] { return chunks_left_ == 0 && active_ == 0; });
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
     return true;
@@ -90,8 +92,11 @@ class ThreadPool {
         wake_.wait(lock, [&] { return stopping_ || (generation_ != seen && fn_ != nullptr); });
         if (stopping_) return;
         seen = generation_;
+        ++active_;
       }
       work();
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--active_ == 0) done_.notify_all();
     }
   }
 
@@ -111,6 +116,7 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t begin_ = 0, end_ = 0, chunk_ = 1, chunks_left_ = 0;
+  int active_ = 0;  // workers inside work() for the current job
   std::atomic<int64_t> next_{0};
   uint64_t generation_ = 0;
   bool stopping_ = false;

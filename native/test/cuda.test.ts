@@ -7,7 +7,7 @@ import {
   cudaConv2dBackwardData, cudaConv2dBackwardWeight, cudaConv2dForward, cudaCrossEntropy, cudaBatchNormBackward,
   cudaBatchNormBackwardEval, cudaBatchNormEval, cudaBatchNormTrain, cudaArgReduce, cudaLogSoftmax,
   cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax, cudaSoftmaxBackward, capabilities, cudaAdamStep, cudaAlloc,
-  cudaBinary, cudaClipGradNorm, cudaDownload, cudaEmptyCache, cudaFromArray, cudaGemm, cudaMemoryStats,
+  cudaBinary, cudaClipGradNorm, cudaDownload, cudaEmptyCache, cudaFromArray, cudaGemm, cudaLayerNorm, cudaLayerNormBackward, cudaMemoryStats,
   cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform, cudaSgdStep, cudaSynchronize, cudaToArray,
   cudaUnary, cudaUnaryBackward, cudaUpload, type DeviceBuffer,
 } from '@graft/native';
@@ -59,6 +59,8 @@ describe('cuda argument checks (any build, before any device is touched)', () =>
     ['cudaConv2dForward', 'x', () => cudaConv2dForward({ n: 1, c: 1, h: 2, w: 2, k: 1, r: 1, s: 1, x: fake, weight: fake, y: fake })],
     ['cudaConv2dBackwardData', 'dy', () => cudaConv2dBackwardData({ n: 1, c: 1, h: 2, w: 2, k: 1, r: 1, s: 1, dy: fake, weight: fake, dx: fake })],
     ['cudaConv2dBackwardWeight', 'x', () => cudaConv2dBackwardWeight({ n: 1, c: 1, h: 2, w: 2, k: 1, r: 1, s: 1, x: fake, dy: fake, dw: fake })],
+    ['cudaLayerNorm', 'x', () => cudaLayerNorm({ x: fake, rows: 1, d: 2, eps: 1e-5, y: fake, saveMean: fake, saveInvStd: fake })],
+    ['cudaLayerNormBackward', 'x', () => cudaLayerNormBackward({ x: fake, dy: fake, rows: 1, d: 2, saveMean: fake, saveInvStd: fake })],
     ['cudaCrossEntropy', 'logits', () => cudaCrossEntropy({ logits: fake, n: 1, c: 2, targets: fake, losses: fake })],
     ['cudaReduce', 'x', () => cudaReduce('sum', fake, 1, 1, 1, fake)],
     ['cudaArgReduce', 'x', () => cudaArgReduce('argmax', fake, 1, 1, 1, fake)],

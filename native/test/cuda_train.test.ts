@@ -7,6 +7,7 @@ import {
   batchNormTrain, cudaBatchNormBackward, cudaBatchNormBackwardEval, cudaBatchNormEval, cudaBatchNormTrain,
   capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaClipGradNorm, cudaFromArray, cudaSgdStep,
   cudaToArray, cudaUpload, sgdStep, type DeviceBuffer,
+  cudaLayerNorm, cudaLayerNormBackward, layerNorm, layerNormBackward,
 } from '@graft/native';
 import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
@@ -183,5 +184,30 @@ describe.skipIf(!hasCuda)(`cuda cross-entropy${why}`, () => {
     const out = cudaToArray(losses);
     expect(out[0]).toBeCloseTo(Math.log(3), 6);
     expect(out[1]).toBeNaN();
+  });
+});
+
+describe.skipIf(!hasCuda)(`cuda layer norm${why}`, () => {
+  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+
+  // The reference's double arithmetic on both sides, rounded to float once; the row sums run in a
+  // different fixed order, so a result may differ in its last bit (2^-23 relative) plus a tiny atol.
+  const tol: Tolerance = { atol: 1e-6, rtol: 2 ** -21 };
+  it.each([[1, 1], [3, 7], [5, 257], [2, 3001], [4, 0], [0, 5]])('rows=%i d=%i: forward and backward', (rows, d) => {
+    const rand = seededRandom(rows * 10_007 + d);
+    const x = randomArray(rows * d, rand, -2, 3), dy = randomArray(rows * d, rand);
+    const gamma = randomArray(d, rand, 0.5, 1.5), beta = randomArray(d, rand);
+    const cpu = { y: new Float32Array(rows * d), saveMean: new Float32Array(rows), saveInvStd: new Float32Array(rows),
+      dx: new Float32Array(rows * d), dgamma: new Float32Array(d), dbeta: new Float32Array(d) };
+    layerNorm({ x, rows, d, gamma, beta, eps: 1e-5, y: cpu.y, saveMean: cpu.saveMean, saveInvStd: cpu.saveInvStd }, 'ref');
+    layerNormBackward({ x, dy, rows, d, gamma, saveMean: cpu.saveMean, saveInvStd: cpu.saveInvStd, dx: cpu.dx, dgamma: cpu.dgamma, dbeta: cpu.dbeta }, 'ref');
+    const gpu = { y: devZeros(rows * d), saveMean: devZeros(rows), saveInvStd: devZeros(rows), dx: devZeros(rows * d),
+      dgamma: devZeros(d), dbeta: devZeros(d) };
+    const [xd, gammad] = [dev(x), dev(gamma)];
+    cudaLayerNorm({ x: xd, rows, d, gamma: gammad, beta: dev(beta), eps: 1e-5, y: gpu.y, saveMean: gpu.saveMean, saveInvStd: gpu.saveInvStd });
+    // The backward reads the CPU's saved statistics, so it is checked on its own.
+    cudaLayerNormBackward({ x: xd, dy: dev(dy), rows, d, gamma: gammad, saveMean: dev(cpu.saveMean), saveInvStd: dev(cpu.saveInvStd), dx: gpu.dx, dgamma: gpu.dgamma, dbeta: gpu.dbeta });
+    for (const key of ['y', 'saveMean', 'saveInvStd', 'dx', 'dgamma', 'dbeta'] as const)
+      expectClose(cudaToArray(gpu[key]), cpu[key], tol, `cudaLayerNorm ${key} rows=${rows} d=${d}`);
   });
 });

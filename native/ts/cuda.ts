@@ -16,7 +16,8 @@ import type {
   Conv2dBackwardDataArgs, Conv2dBackwardWeightArgs, Conv2dForwardArgs, Conv2dShape, Size2d,
 } from './kernels/conv2d.js';
 import type {
-  BatchNormBackwardArgs, BatchNormBackwardEvalArgs, BatchNormEvalArgs, BatchNormTrainArgs,
+  BatchNormBackwardArgs, BatchNormBackwardEvalArgs, BatchNormEvalArgs, BatchNormTrainArgs, LayerNormArgs,
+  LayerNormBackwardArgs,
 } from './kernels/norm.js';
 
 /** A block of device memory made by {@link cudaAlloc}. Opaque: read it back with {@link cudaDownload}. */
@@ -458,6 +459,31 @@ export function cudaBatchNormBackwardEval(args: OnDevice<BatchNormBackwardEvalAr
   kernel<Raw>('cudaBatchNormBackwardEval')(
     args.dy, args.n, args.c, args.hw, args.gamma, args.runningVar, args.eps, args.dx, args.dgamma, args.dbeta, args.x,
     args.runningMean,
+  );
+}
+
+/**
+ * Layer norm forward on the GPU over the last D values of each row, as `layerNorm` (double statistics).
+ * @example
+ * cudaLayerNorm({ x, rows: 32, d: 256, gamma, beta, eps: 1e-5, y, saveMean, saveInvStd });
+ */
+export function cudaLayerNorm(args: OnDevice<LayerNormArgs>): void {
+  type Raw = (x: DeviceBuffer, rows: number, d: number, gamma: DeviceBuffer | undefined, beta: DeviceBuffer | undefined,
+    eps: number, y: DeviceBuffer, saveMean: DeviceBuffer, saveInvStd: DeviceBuffer) => void;
+  kernel<Raw>('cudaLayerNorm')(args.x, args.rows, args.d, args.gamma, args.beta, args.eps, args.y, args.saveMean, args.saveInvStd);
+}
+
+/**
+ * Layer norm backward on the GPU, as `layerNormBackward`: dx, and dgamma/dbeta summed over rows in row order.
+ * @example
+ * cudaLayerNormBackward({ x, dy, rows, d, gamma, saveMean, saveInvStd, dx, dgamma, dbeta });
+ */
+export function cudaLayerNormBackward(args: OnDevice<LayerNormBackwardArgs>): void {
+  type Raw = (x: DeviceBuffer, dy: DeviceBuffer, rows: number, d: number, gamma: DeviceBuffer | undefined,
+    saveMean: DeviceBuffer, saveInvStd: DeviceBuffer, dx: DeviceBuffer | undefined, dgamma: DeviceBuffer | undefined,
+    dbeta: DeviceBuffer | undefined) => void;
+  kernel<Raw>('cudaLayerNormBackward')(
+    args.x, args.dy, args.rows, args.d, args.gamma, args.saveMean, args.saveInvStd, args.dx, args.dgamma, args.dbeta,
   );
 }
 

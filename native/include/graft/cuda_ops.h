@@ -52,11 +52,13 @@ void log_softmax_backward(const float* y, const float* dy, int64_t outer, int64_
 // read back: one outside [0, C) that is not ignore_index makes its row's loss and gradients NaN.
 void cross_entropy(const CrossEntropyArgs& a, int device);
 
-// Batch norm; the pointers inside the args are device pointers.
+// Batch norm and layer norm; the pointers inside the args are device pointers.
 void batch_norm_train(const BatchNormTrainArgs& a, int device);
 void batch_norm_eval(const BatchNormEvalArgs& a, int device);
 void batch_norm_backward(const BatchNormBackwardArgs& a, int device);
 void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device);
+void layer_norm(const LayerNormArgs& a, int device);
+void layer_norm_backward(const LayerNormBackwardArgs& a, int device);
 
 // The pointers inside the args are device pointers.
 void sgd_step(const SgdArgs& a, int device);

@@ -2,7 +2,9 @@
 // cudaBatchNormEval(x, n, c, hw, gamma?, beta?, runningMean, runningVar, eps, y)
 // cudaBatchNormBackward(x, dy, n, c, hw, gamma?, saveMean, saveInvStd, dx?, dgamma?, dbeta?)
 // cudaBatchNormBackwardEval(dy, n, c, hw, gamma?, runningVar, eps, dx?, dgamma?, dbeta?, x?, runningMean?)
-// The arguments and checks of batch_norm.cc, over device buffers (all on one device).
+// cudaLayerNorm(x, rows, d, gamma?, beta?, eps, y, saveMean, saveInvStd)
+// cudaLayerNormBackward(x, dy, rows, d, gamma?, saveMean, saveInvStd, dx?, dgamma?, dbeta?)
+// The arguments and checks of batch_norm.cc and layer_norm.cc, over device buffers (all on one device).
 #include <string>
 #include <vector>
 
@@ -13,14 +15,16 @@
 namespace graft::binding {
 namespace {
 
-// Reads the (N,C,HW) sizes and collects every buffer so they can be checked to share a device.
+// Reads the (N,C,HW) sizes, or (rows, D) for layer norm (as n and c, with hw = 1), and collects every
+// buffer so they can be checked to share a device.
 class NormArgs {
  public:
-  NormArgs(const Napi::CallbackInfo& info, const char* op, size_t dims_at) : info_(info), args_(info, op) {
-    n = args_.integer(dims_at, "n");
-    c = args_.integer(dims_at + 1, "c");
-    hw = args_.integer(dims_at + 2, "hw");
-    text = "x (N,C,HW) = " + shape_string({n, c, hw});
+  NormArgs(const Napi::CallbackInfo& info, const char* op, size_t dims_at, bool rows = false)
+      : info_(info), args_(info, op) {
+    n = args_.integer(dims_at, rows ? "rows" : "n");
+    c = args_.integer(dims_at + 1, rows ? "d" : "c");
+    hw = rows ? 1 : args_.integer(dims_at + 2, "hw");
+    text = rows ? "x (rows,D) = " + shape_string({n, c}) : "x (N,C,HW) = " + shape_string({n, c, hw});
     size = elements(args_, {n, c, hw}, text);
   }
   const Args& args() const { return args_; }
@@ -129,9 +133,44 @@ Napi::Value BackwardEval(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  NormArgs d(info, "cudaLayerNorm", 1, true);
+  d.args().expect_count(9);
+  LayerNormArgs a;
+  a.rows = d.n, a.d = d.c;
+  a.x = d.sized(0, "x", d.size);
+  a.gamma = d.optional(3, "gamma", d.c);
+  a.beta = d.optional(4, "beta", d.c);
+  a.eps = d.eps(5);
+  a.y = d.sized(6, "y", d.size);
+  a.save_mean = d.sized(7, "saveMean", d.n);
+  a.save_invstd = d.sized(8, "saveInvStd", d.n);
+  cuda::layer_norm(a, d.device());
+  return info.Env().Undefined();
+}
+
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  NormArgs d(info, "cudaLayerNormBackward", 2, true);
+  d.args().expect_count(7);
+  LayerNormBackwardArgs a;
+  a.rows = d.n, a.d = d.c;
+  a.x = d.sized(0, "x", d.size);
+  a.dy = d.sized(1, "dy", d.size);
+  a.gamma = d.optional(4, "gamma", d.c);
+  a.save_mean = d.sized(5, "saveMean", d.n);
+  a.save_invstd = d.sized(6, "saveInvStd", d.n);
+  a.dx = d.optional(7, "dx", d.size);
+  a.dgamma = d.optional(8, "dgamma", d.c);
+  a.dbeta = d.optional(9, "dbeta", d.c);
+  cuda::layer_norm_backward(a, d.device());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 GRAFT_BINDING(cuda_norm) {
+  Export(exports, "cudaLayerNorm", LayerNorm);
+  Export(exports, "cudaLayerNormBackward", LayerNormBackward);
   Export(exports, "cudaBatchNormTrain", Train);
   Export(exports, "cudaBatchNormEval", Eval);
   Export(exports, "cudaBatchNormBackward", Backward);

@@ -52,6 +52,8 @@ void batch_norm_train(const BatchNormTrainArgs&, int) { unavailable("cudaBatchNo
 void batch_norm_eval(const BatchNormEvalArgs&, int) { unavailable("cudaBatchNormEval"); }
 void batch_norm_backward(const BatchNormBackwardArgs&, int) { unavailable("cudaBatchNormBackward"); }
 void batch_norm_backward_eval(const BatchNormBackwardEvalArgs&, int) { unavailable("cudaBatchNormBackwardEval"); }
+void layer_norm(const LayerNormArgs&, int) { unavailable("cudaLayerNorm"); }
+void layer_norm_backward(const LayerNormBackwardArgs&, int) { unavailable("cudaLayerNormBackward"); }
 
 void sgd_step(const SgdArgs&, int) { unavailable("cudaSgdStep"); }
 void adam_step(const AdamArgs&, int) { unavailable("cudaAdamStep"); }

@@ -1,13 +1,12 @@
-// CUDA training kernels (optimizers, clipping, batch norm, cross-entropy) checked against the CPU kernels and
-// references. Every suite needs a GPU (`capabilities().cudaDevices` non-empty) and is skipped, with the
+// CUDA training kernels (optimizers, clipping, batch norm, layer norm, cross-entropy) checked against
+// the CPU kernels and references. Every suite needs a GPU (`capabilities().cudaDevices` non-empty) and is skipped, with the
 // reason, where there is none; cuda.test.ts checks the errors a build without CUDA or a GPU gives.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adamStep, crossEntropy, cudaCrossEntropy, batchNormBackward, batchNormBackwardEval, batchNormEval,
-  batchNormTrain, cudaBatchNormBackward, cudaBatchNormBackwardEval, cudaBatchNormEval, cudaBatchNormTrain,
-  capabilities, clipGradNorm, cudaAdamStep, cudaAlloc, cudaClipGradNorm, cudaFromArray, cudaSgdStep,
-  cudaToArray, cudaUpload, sgdStep, type DeviceBuffer,
-  cudaLayerNorm, cudaLayerNormBackward, layerNorm, layerNormBackward,
+  adamStep, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, capabilities, clipGradNorm,
+  crossEntropy, cudaAdamStep, cudaAlloc, cudaBatchNormBackward, cudaBatchNormBackwardEval, cudaBatchNormEval,
+  cudaBatchNormTrain, cudaClipGradNorm, cudaCrossEntropy, cudaFromArray, cudaLayerNorm, cudaLayerNormBackward,
+  cudaSgdStep, cudaToArray, cudaUpload, layerNorm, layerNormBackward, sgdStep, type DeviceBuffer,
 } from '@graft/native';
 import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // CUDA training kernels (optimizers, clipping, batch norm, layer norm, cross-entropy) checked against
-// the CPU kernels and references. Every suite needs a GPU (`capabilities().cudaDevices` non-empty) and is skipped, with the
-// reason, where there is none; cuda.test.ts checks the errors a build without CUDA or a GPU gives.
+// the CPU kernels and references. Every suite needs a GPU (`capabilities().cudaDevices` non-empty) and
+// is skipped, with the reason, where there is none; cuda.test.ts checks the no-GPU errors.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   adamStep, batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, capabilities, clipGradNorm,

@@ -1,5 +1,5 @@
 // CUDA kernels: the same op names and parameter structs as the CPU side (graft/gemm.h, conv2d.h, elementwise.h,
-// reduce.h, softmax.h, loss.h, norm.h, optim.h, random.h), over device pointers, on `device`.
+// lerp.h, reduce.h, softmax.h, loss.h, norm.h, optim.h, random.h), over device pointers, on `device`.
 // Every entry point queues work on the device's one stream and returns; graft::cuda::download()
 // and synchronize() wait. Errors throw graft::Error naming the op ("cudaGemm: ...").
 // src/cuda_stub/ gives the same entry points, throwing "built without CUDA".
@@ -10,6 +10,7 @@
 #include "graft/conv2d.h"
 #include "graft/elementwise.h"
 #include "graft/gemm.h"
+#include "graft/lerp.h"
 #include "graft/loss.h"
 #include "graft/norm.h"
 #include "graft/optim.h"
@@ -36,6 +37,7 @@ void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const floa
                     float* dx, int64_t n, int device);
 void binary(BinaryOp op, const Dims& shape, const float* a, const Dims& a_strides, const float* b,
             const Dims& b_strides, float* out, int device);
+void lerp(const LerpParams& p, const float* a, const float* b, const float* w, float* out, int device);
 
 // x (O,R,I) -> y (O,I); arg_reduce needs R > 0. Each output's order of accumulation depends only on the shape.
 void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, float* y, int device);

@@ -33,6 +33,7 @@ void unary_backward(UnaryOp, const UnaryParams&, const float*, const float*, con
 void binary(BinaryOp, const Dims&, const float*, const Dims&, const float*, const Dims&, float*, int) {
   unavailable("cudaBinary");
 }
+void lerp(const LerpParams&, const float*, const float*, const float*, float*, int) { unavailable("cudaLerp"); }
 
 void reduce(ReduceOp, const float*, int64_t, int64_t, int64_t, float*, int) { unavailable("cudaReduce"); }
 void arg_reduce(ArgReduceOp, const float*, int64_t, int64_t, int64_t, int32_t*, int) { unavailable("cudaArgReduce"); }

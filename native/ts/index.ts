@@ -22,4 +22,5 @@ export * from './kernels/indexing.js';
 export * from './kernels/norm.js';
 export * from './kernels/random.js';
 export * from './kernels/optim.js';
+export * from './kernels/lerp.js';
 export * from './cuda.js';

@@ -173,3 +173,18 @@ describe('functional NN ops', () => {
     gradCheck((x) => F.binaryCrossEntropyWithLogits(x, t, { weight: t, reduction: 'sum' }), [r([3, 4], -3, 3)], { label: 'bce weighted' });
   });
 });
+
+describe('lerp', () => {
+  // Its own generator, so the inputs of the suites above do not depend on this one.
+  const lr = seededRandom(31);
+  const q = (shape: number[]): Tensor => randomTensor(shape, lr, -1, 1, true);
+  test('same shapes, broadcast operands, a number weight', () => {
+    gradCheck((a, b, w) => F.lerp(a, b, w), [q([3, 5]), q([3, 5]), q([3, 5])], { label: 'lerp' });
+    gradCheck((a, b, w) => a.lerp(b, w), [q([2, 1, 3]), q([4, 1]), q([3])], { label: 'lerp broadcast' });
+    gradCheck((a, b) => F.lerp(a, b, 0.3), [q([7]), q([2, 7])], { label: 'lerp number weight' });
+  });
+  test('only the weight requires grad', () => {
+    const [a, b] = [randomTensor([4, 3], lr), randomTensor([4, 3], lr)];
+    gradCheck((w) => F.lerp(a, b, w), [q([3])], { label: 'lerp weight only' });
+  });
+});

@@ -16,3 +16,4 @@ export {
 } from './loss.js';
 export { relu, leakyRelu, gelu, silu, sigmoid, tanh } from './activations.js';
 export { softmax, logSoftmax } from './softmax.js';
+export { lerp } from './lerp.js';

@@ -73,6 +73,8 @@ export interface Backend {
   binary(op: BinaryOpName, shape: readonly number[], a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[], out: Tensor): void;
   /** out = cond != 0 ? a : b, each read through its strides. */
   where(shape: readonly number[], cond: Tensor, condStrides: readonly number[], a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[], out: Tensor): void;
+  /** out = a + w * (b - a), all packed float32 of one shape (out may be a, b or w). */
+  lerp(a: Tensor, b: Tensor, w: Tensor, out: Tensor): void;
   /** x (O,R,I) packed -> y (O,I). */
   reduce(op: ReduceOpName, x: Tensor, outer: number, r: number, inner: number, y: Tensor): void;
   /** x (O,R,I) packed -> int32 y (O,I). */

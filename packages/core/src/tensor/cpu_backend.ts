@@ -7,7 +7,7 @@ import {
   adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, argReduce, avgPool2dBackward, avgPool2dForward,
   batchNormBackward, batchNormBackwardEval, batchNormEval, batchNormTrain, bceWithLogits, binary, castFloat32ToInt32,
   castToFloat32, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, crossEntropy, dropout, dropoutBackward,
-  gather, gemm, indexAdd, indexSelect, layerNorm, layerNormBackward, logSoftmax, logSoftmaxBackward, maxPool2dBackward,
+  gather, gemm, indexAdd, indexSelect, layerNorm, lerp, layerNormBackward, logSoftmax, logSoftmaxBackward, maxPool2dBackward,
   maxPool2dForward, oneHot, randomBernoulli, randomNormal, randomUniform, reduce, scatterAdd, softmax,
   softmaxBackward, stridedCopy, stridedCopyInt32, unary, unaryBackward, where,
   type AvgPool2dShape, type Conv2dShape, type MaxPool2dShape,
@@ -121,6 +121,9 @@ const cpu: Backend = {
   },
   where(shape, c, cStrides, a, aStrides, b, bStrides, out) {
     where(shape, whole(c), c.offset, cStrides, whole(a), a.offset, aStrides, whole(b), b.offset, bStrides, packed(out));
+  },
+  lerp(a, b, w, out) {
+    lerp(packed(a), packed(b), packed(w), packed(out));
   },
   reduce(op, x, outer, r, inner, y) {
     reduce(op, packed(x), outer, r, inner, packed(y));

@@ -20,6 +20,7 @@ import * as mm from '../ops/matmul.js';
 import * as vw from '../ops/views.js';
 import * as ix from '../ops/indexing.js';
 import * as cast from '../ops/cast.js';
+import * as lp from '../ops/lerp.js';
 import type { ReduceOptions, SliceSpec } from '../ops/types.js';
 
 let nextId = 1;
@@ -475,6 +476,11 @@ export class Tensor implements Scoped {
   /** Clamps into [min, max] (either may be omitted). */
   clamp(min?: number, max?: number): Tensor {
     return ew.clamp(this, min, max);
+  }
+
+  /** this + weight * (end - this), broadcasting as torch.lerp; see `functional.lerp`. */
+  lerp(end: Tensor, weight: Operand): Tensor {
+    return lp.lerp(this, end, weight);
   }
 
   /** this == other (float32 0/1 mask... see `eq` in ops). */

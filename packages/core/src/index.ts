@@ -37,6 +37,7 @@ export {
 export { eq, ne, lt, le, gt, ge, where } from './ops/compare.js';
 export { addInPlace, binaryInPlace, affineInPlace, copyInto, fillInPlace } from './ops/inplace.js';
 export { relu, leakyRelu, gelu, silu, sigmoid, tanh } from './ops/activations.js';
+export { lerp } from './ops/lerp.js';
 export { sum, mean, max, min, argmax, argmin, variance, std, sumTo, type VarOptions } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { matmul } from './ops/matmul.js';

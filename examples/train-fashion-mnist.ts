@@ -4,8 +4,8 @@
  *
  *   npx vite-node examples/train-fashion-mnist.ts        (from the repository root)
  */
-import { SGD, functional as F, noGrad, resnet20, tensor, tidy, manualSeed } from '@graft/core';
-import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, compose, createLoader, fashionMnist, horizontalFlip, normalise, randomCrop, toFloat } from '@graft/data';
+import { SGD, functional as F, noGrad, resnet20, tidy, manualSeed } from '@graft/core';
+import { batchToTensors, imagesToTensor, FASHION_MNIST_MEAN, FASHION_MNIST_STD, compose, createLoader, fashionMnist, horizontalFlip, normalise, randomCrop, toFloat } from '@graft/data';
 
 manualSeed(0);
 const train = await fashionMnist({ split: 'train', bundled: true });
@@ -21,9 +21,8 @@ model.train();
 let step = 0;
 for await (const batch of loader) {
   const loss = tidy(() => {
-    const x = tensor(batch.images as Float32Array, { shape: batch.shape });
-    const y = tensor(batch.labels, { shape: [batch.labels.length], dtype: 'int32' });
-    const l = F.crossEntropy(model.forward(x), y);
+    const { images, labels } = batchToTensors(batch);
+    const l = F.crossEntropy(model.forward(images), labels);
     optimizer.zeroGrad();
     l.backward();
     optimizer.step();
@@ -36,7 +35,7 @@ model.eval();
 let correct = 0;
 for await (const batch of createLoader(test, { batchSize: 500, transform: plain })) {
   correct += tidy(() => noGrad(() => {
-    const logits = model.forward(tensor(batch.images as Float32Array, { shape: batch.shape }));
+    const logits = model.forward(imagesToTensor(batch));
     const predicted = logits.argmax(1).dataSync<'int32'>();
     return batch.labels.reduce((n, label, i) => n + (predicted[i] === label ? 1 : 0), 0);
   }));

@@ -36,3 +36,5 @@ export type { Transform, TransformSpec } from './transforms/types.js';
 export { stack, transformItems } from './batch.js';
 export { DataLoader, createLoader } from './loader.js';
 export type { LoaderOptions } from './loader.js';
+export { batchToTensors, imagesToTensor } from './tensors.js';
+export type { BatchTensors } from './tensors.js';

@@ -2,8 +2,12 @@
  * @graft/finetune: adapt a pretrained model to a new task.
  *
  * @example
- * import { classificationReport } from '@graft/finetune';
- * const report = classificationReport(predictions, labels, 5);
+ * import { Trainer } from '@graft/finetune';
+ * const trainer = new Trainer({ model, args: { outputDir: 'runs/ft', numTrainEpochs: 5 }, trainData, evalData });
+ * await trainer.train();
  */
 export * from './metrics.js';
 export * from './schedules.js';
+export * from './args.js';
+export * from './trainer.js';
+export { writeJsonAtomic } from './files.js';

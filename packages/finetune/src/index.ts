@@ -11,3 +11,4 @@ export * from './schedules.js';
 export * from './args.js';
 export * from './trainer.js';
 export { writeJsonAtomic } from './files.js';
+export * from './pretrain/index.js';

@@ -1,0 +1,9 @@
+/**
+ * Pre-training: supervised (source classes), SimCLR (contrastive views) and a denoising autoencoder;
+ * the backbone is kept, the heads dropped, and saved with a model card.
+ * @example
+ * import { pretrainSupervised, savePretrained } from '@graft/finetune';
+ */
+export * from './common.js';
+export * from './supervised.js';
+export * from './card.js';

@@ -7,3 +7,5 @@
 export * from './common.js';
 export * from './supervised.js';
 export * from './card.js';
+export * from './simclr.js';
+export * from './denoising.js';

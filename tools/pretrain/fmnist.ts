@@ -11,8 +11,11 @@
  */
 import { parseArgs } from 'node:util';
 import { manualSeed, resnet20 } from '@graft/core';
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_MEAN, FASHION_MNIST_STD, compose, fashionMnist, filterClasses, horizontalFlip, normalise, randomCrop, toFloat } from '@graft/data';
-import { pretrainSupervised, sourceAccuracy, savePretrained, type PretrainLoopOptions, type StepInfo } from '@graft/finetune';
+import {
+  FASHION_MNIST_CLASSES, FASHION_MNIST_MEAN, FASHION_MNIST_STD, Subset, compose, fashionMnist, filterClasses, horizontalFlip, normalise, randAugment,
+  randomCrop, randomErasing, toFloat, withoutLabels,
+} from '@graft/data';
+import { knnAccuracy, pretrainDenoising, pretrainSimclr, pretrainSupervised, savePretrained, sourceAccuracy, type PretrainLoopOptions, type PretrainRun, type StepInfo } from '@graft/finetune';
 import { setNumThreads } from '@graft/native';
 
 const { values } = parseArgs({
@@ -27,6 +30,8 @@ const { values } = parseArgs({
     'max-steps': { type: 'string' },
     threads: { type: 'string' },
     out: { type: 'string' },
+    temperature: { type: 'string', default: '0.5' },
+    'noise-std': { type: 'string', default: '0.5' },
     bundled: { type: 'boolean', default: false },
   },
 });
@@ -67,6 +72,44 @@ if (task === 'supervised') {
     lr: loop.lr ?? 0.05, settings: { augmentation: 'randomCrop(28, padding 2), horizontalFlip', weightDecay: 5e-4 },
     seconds: run.seconds, epochLosses: run.epochLosses, sourceTestAccuracy: acc,
     accuracyMethod: `top-1 of the trained 5-way head on the ${test.length} test images of these classes`, created: new Date().toISOString(),
+  });
+  console.log(`wrote ${out}.safetensors (${card.tensors} tensors), ${out}.json, ${out}.md`);
+}
+
+if (task !== 'supervised') {
+  // Self-supervised: every training image, labels never read; k-NN on frozen features measures it.
+  const trainLabelled = await fashionMnist({ split: 'train', ...source });
+  const test = await fashionMnist({ split: 'test', ...source });
+  const model = resnet20({ inChannels: 1, numClasses: 10 });
+  const images = withoutLabels(trainLabelled);
+  let run: PretrainRun;
+  let settings: Record<string, number | string>;
+  console.log(`${task} pre-training on ${images.length} unlabelled training images`);
+  if (task === 'simclr') {
+    const temperature = Number(values.temperature);
+    const views = compose(randomCrop(28, { padding: 4 }), horizontalFlip(), randAugment({ n: 1, m: 9 }), toFloat(),
+      normalise(FASHION_MNIST_MEAN, FASHION_MNIST_STD), randomErasing({ p: 0.5 }));
+    const res = await pretrainSimclr(model, images, { ...loop, transform: views, temperature });
+    res.head.dispose();
+    run = res.run;
+    settings = { temperature, projection: '64-64-32 (BN, ReLU)', views: 'randomCrop(28, padding 4), horizontalFlip, randAugment(n 1, m 9), randomErasing(p 0.5)', weightDecay: 5e-4 };
+  } else {
+    const noiseStd = Number(values['noise-std']);
+    const res = await pretrainDenoising(model, images, { ...loop, transform: plain, noiseStd });
+    res.decoder.dispose();
+    run = res.run;
+    settings = { noiseStd, decoder: 'conv3x3-BN-ReLU-upsample x2, conv3x3', weightDecay: 5e-4 };
+  }
+  const bank = new Subset(trainLabelled, Int32Array.from({ length: Math.min(10000, trainLabelled.length) }, (_, i) => i));
+  const acc = await knnAccuracy(model, bank, test, plain, { k: 20 });
+  console.log(`k-NN source-test accuracy ${(100 * acc).toFixed(2)}% after ${run.steps} steps, ${(run.seconds / 60).toFixed(1)} min`);
+  const card = await savePretrained(model, out, {
+    model: 'resnet20', task, data: `${data}, all training images, labels not used`,
+    classes: Object.fromEntries(FASHION_MNIST_CLASSES.map((c, i) => [String(i), c])),
+    trainImages: images.length, command, seed, epochs: loop.epochs ?? 1, steps: run.steps, batchSize: loop.batchSize ?? 128,
+    lr: loop.lr ?? 0.05, settings, seconds: run.seconds, epochLosses: run.epochLosses, sourceTestAccuracy: acc,
+    accuracyMethod: `20-NN vote (cosine, frozen features) over the first ${bank.length} training images, on the ${test.length} test images, all 10 classes`,
+    created: new Date().toISOString(),
   });
   console.log(`wrote ${out}.safetensors (${card.tensors} tensors), ${out}.json, ${out}.md`);
 }

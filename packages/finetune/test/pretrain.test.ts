@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fromArray, loadPretrained, manualSeed, noGrad, resnet20, tidy, type Tensor } from '@graft/core';
 import { TensorDataset, compose, horizontalFlip, normalise, randomCrop, toFloat, withoutLabels } from '@graft/data';
 import {
-  backboneStateDict, ntXent, pretrainDenoising, pretrainSimclr, pretrainSupervised, savePretrained, sourceAccuracy, upsample2x, type ModelCard,
+  backboneStateDict, knnAccuracy, ntXent, pretrainDenoising, pretrainSimclr, pretrainSupervised, savePretrained, sourceAccuracy, upsample2x, type ModelCard,
 } from '../src/pretrain/index.js';
 
 function seeded(seed: number): () => number {
@@ -188,6 +188,18 @@ describe('pre-training on tiny data', () => {
     const model = resnet20({ inChannels: 1 });
     const odd = new TensorDataset(new Uint8Array(4 * 36), [4, 1, 6, 6], Int32Array.from([0, 0, 0, 0]));
     await expect(pretrainDenoising(model, odd, { transform: plain, batchSize: 2 })).rejects.toThrow(/input 6x6 is not the feature map 2x2 times a power of 2/);
+    model.dispose();
+  });
+
+  it('k-NN accuracy: each image is its own nearest neighbour at k=1; bad k throws', async () => {
+    manualSeed(4);
+    const model = resnet20({ inChannels: 1 });
+    const data = tinyImages(30, 3, 8, 5); // noise makes every image distinct
+    expect(await knnAccuracy(model, data, data, plain, { k: 1, batchSize: 7 })).toBe(1);
+    const acc = await knnAccuracy(model, data, data, plain, { k: 5, batchSize: 7 });
+    expect(acc).toBeGreaterThanOrEqual(0);
+    expect(acc).toBeLessThanOrEqual(1);
+    await expect(knnAccuracy(model, data, data, plain, { k: 31 })).rejects.toThrow(/knnAccuracy: k must be an integer in \[1, 30\]/);
     model.dispose();
   });
 });

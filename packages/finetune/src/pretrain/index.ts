@@ -9,3 +9,4 @@ export * from './supervised.js';
 export * from './card.js';
 export * from './simclr.js';
 export * from './denoising.js';
+export * from './knn.js';

@@ -40,7 +40,8 @@ export function skip(peer, reason) {
 let torchPython;
 
 /**
- * The first Python interpreter that can `import torch` (GRAFT_PYTHON, then python3, then python),
+ * The first Python interpreter that can `import torch` (GRAFT_PYTHON, then python3, /usr/bin/python3
+ * (Debian's python3-torch), then python),
  * or null when there is none.
  * @returns {{ python: string, torchVersion: string } | null}
  * @example
@@ -49,7 +50,7 @@ let torchPython;
 export function findTorchPython() {
   if (torchPython !== undefined) return torchPython;
   torchPython = null;
-  const candidates = [process.env.GRAFT_PYTHON, 'python3', 'python'].filter(Boolean);
+  const candidates = [process.env.GRAFT_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean);
   for (const python of candidates) {
     const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
     if (probe.status === 0) {

@@ -1,7 +1,8 @@
 /**
  * Train suite: images/s of one training step (forward, cross-entropy, backward, SGD with momentum
  * 0.9, in train mode) for ResNet-20 on 1x28x28 at batch 128 and torchvision ResNet-18 on 3x32x32 at
- * batch 64, Graft beside PyTorch CPU on the same thread count, and the peak RSS of each. Each side
+ * batch 64, Graft beside PyTorch CPU on the same thread count (--threads, default 2), and the peak
+ * RSS of each. Each side
  * runs in its own subprocess (this file with `--worker` for Graft), so peak RSS is that side's alone.
  * `--profile` (worker only, or GRAFT_TRAIN_PROFILE=1) adds per-kernel time to Graft's row.
  *
@@ -15,7 +16,7 @@ import { runPythonPeer, skip } from '../lib/peers.mjs';
 import { progress } from '../lib/report.mjs';
 
 /** Columns of the table, in order. */
-export const columns = ['model', 'impl', 'batch', 'threads', 'images_per_s', 'peak_rss_mb'];
+export const columns = ['model', 'impl', 'batch', 'images_per_s', 'peak_rss_mb'];
 
 const defaults = [{ model: 'resnet20', batch: 128 }, { model: 'resnet18', batch: 64 }];
 const minSeconds = 5;
@@ -29,7 +30,7 @@ function graftRow(model, batch, threads, repeat) {
   }
   const r = JSON.parse(out.stdout);
   if (r.profile) process.stderr.write(`${formatProfile(r)}\n`);
-  return { model, impl: 'graft', batch, threads, images_per_s: r.images_per_s, peak_rss_mb: r.peak_rss_mb };
+  return { model, impl: 'graft', batch, images_per_s: r.images_per_s, peak_rss_mb: r.peak_rss_mb };
 }
 
 function formatProfile(r) {
@@ -61,7 +62,7 @@ export async function run(opts) {
     progress(`train ${model} batch ${batch}: pytorch`);
     const t = runPythonPeer('torch_train.py', ['--model', model, '--batch', String(batch), '--threads', String(threads),
       '--repeat', String(repeat), '--min-seconds', String(minSeconds)]);
-    if (t) results.push({ model, impl: 'pytorch', batch, threads, images_per_s: t.images_per_s, peak_rss_mb: t.peak_rss_mb });
+    if (t) results.push({ model, impl: 'pytorch', batch, images_per_s: t.images_per_s, peak_rss_mb: t.peak_rss_mb });
   }
   for (const r of results) {
     r.images_per_s = +r.images_per_s.toFixed(1);

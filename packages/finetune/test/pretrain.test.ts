@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fromArray, loadPretrained, manualSeed, noGrad, resnet20, tidy, type Tensor } from '@graft/core';
 import { TensorDataset, compose, horizontalFlip, normalise, randomCrop, toFloat, withoutLabels } from '@graft/data';
 import {
-  backboneStateDict, knnAccuracy, ntXent, pretrainDenoising, pretrainSimclr, pretrainSupervised, savePretrained, sourceAccuracy, upsample2x, type ModelCard,
+  backboneStateDict, knnAccuracy, ntXent, pretrainFashionMnist, pretrainDenoising, pretrainSimclr, pretrainSupervised, savePretrained, sourceAccuracy, upsample2x, type ModelCard,
 } from '../src/pretrain/index.js';
 
 function seeded(seed: number): () => number {
@@ -201,5 +201,16 @@ describe('pre-training on tiny data', () => {
     expect(acc).toBeLessThanOrEqual(1);
     await expect(knnAccuracy(model, data, data, plain, { k: 31 })).rejects.toThrow(/knnAccuracy: k must be an integer in \[1, 30\]/);
     model.dispose();
+  });
+
+  it('pretrainFashionMnist: a two-step supervised run on the bundled subset writes the three files with a full card', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'graft-fmnist-')), 'r20');
+    const card = await pretrainFashionMnist({ task: 'supervised', bundled: true, classes: [0, 1], batchSize: 8, maxSteps: 2, out, command: 'cmd' });
+    expect(card).toMatchObject({ model: 'resnet20', task: 'supervised', steps: 2, classes: { 0: 'T-shirt/top', 1: 'Trouser' }, command: 'cmd', seed: 0 });
+    expect(card.trainImages).toBeGreaterThan(0);
+    expect(card.sourceTestAccuracy).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(readFileSync(`${out}.json`, 'utf8'))).toEqual(card);
+    expect(readFileSync(`${out}.md`, 'utf8')).toContain('cmd');
+    expect(readFileSync(`${out}.safetensors`).byteLength).toBeGreaterThan(4 * 270_000); // 0.27M parameters, head dropped
   });
 });

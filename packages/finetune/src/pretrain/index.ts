@@ -10,3 +10,4 @@ export * from './card.js';
 export * from './simclr.js';
 export * from './denoising.js';
 export * from './knn.js';
+export * from './fashion-mnist.js';

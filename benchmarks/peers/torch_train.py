@@ -6,7 +6,8 @@ momentum 0.9) of a ResNet in train mode, on a fixed random batch, float32 CPU.
 resnet20: CIFAR-style ResNet-20 (3x3 stem, 3 stages x 3 basic blocks, 16/32/64 channels, option-B
 1x1 conv + BN shortcuts as Graft's), on 1x28x28, 10 classes. resnet18: torchvision's resnet18
 (num_classes=10) on 3x32x32. Prints {"torch": version, "threads": t, "model", "batch",
-"seconds": median step, "images_per_s", "peak_rss_mb"} on stdout; peak RSS is this process's maxrss.
+"seconds": median step, "images_per_s", "peak_rss_mb", "profile"} on stdout; peak RSS is this
+process's maxrss, taken before the optional --profile steps (whose table covers 3 steps).
 """
 import argparse
 import json
@@ -74,6 +75,7 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--repeat', type=int, default=5)
     p.add_argument('--min-seconds', type=float, default=5.0)
+    p.add_argument('--profile', action='store_true', help='add an autograd-profiler table of 3 steps')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -95,10 +97,17 @@ def main():
         step()
         samples.append(time.perf_counter() - t0)
     seconds = statistics.median(samples)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    profile = None
+    if a.profile:
+        with torch.autograd.profiler.profile() as prof:
+            for _ in range(3):
+                step()
+        profile = prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=14)
     print(json.dumps({
         'torch': torch.__version__, 'threads': torch.get_num_threads(), 'model': a.model, 'batch': a.batch,
         'seconds': seconds, 'images_per_s': a.batch / seconds,
-        'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        'peak_rss_mb': peak_rss_mb, 'profile': profile,
     }))
 
 

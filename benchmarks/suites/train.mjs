@@ -4,7 +4,8 @@
  * batch 64, Graft beside PyTorch CPU on the same thread count (--threads, default 2), and the peak
  * RSS of each. Each side
  * runs in its own subprocess (this file with `--worker` for Graft), so peak RSS is that side's alone.
- * `--profile` (worker only, or GRAFT_TRAIN_PROFILE=1) adds per-kernel time to Graft's row.
+ * GRAFT_TRAIN_PROFILE=1 prints, on stderr, Graft's time per kernel (conv per shape) and the rest of the
+ * step, and PyTorch's autograd-profiler table of the same step.
  *
  * @example
  * // npm run bench -- train
@@ -36,8 +37,9 @@ function graftRow(model, batch, threads, repeat) {
 function formatProfile(r) {
   const rows = Object.entries(r.profile).sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
-  const lines = rows.map(([name, v]) => `  ${name.padEnd(28)} ${v.calls.toString().padStart(6)} calls ${v.ms.toFixed(1).padStart(9)} ms/step ${(100 * v.ms / r.step_ms).toFixed(1).padStart(5)}%`);
-  return [`profile ${r.model} batch ${r.batch}: step ${r.step_ms.toFixed(1)} ms, kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(r.step_ms - kernelMs).toFixed(1)} ms`, ...lines].join('\n');
+  const lines = rows.map(([name, v]) => `  ${name.padEnd(52)} ${v.calls.toFixed(0).padStart(4)} calls ${v.ms.toFixed(1).padStart(7)} ms/step ${(100 * v.ms / r.mean_step_ms).toFixed(1).padStart(5)}%`);
+  const head = `profile ${r.model} batch ${r.batch}: mean step ${r.mean_step_ms.toFixed(1)} ms, in kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(r.mean_step_ms - kernelMs).toFixed(1)} ms`;
+  return [head, ...lines].join('\n');
 }
 
 /**
@@ -61,7 +63,8 @@ export async function run(opts) {
     if (g) results.push(g);
     progress(`train ${model} batch ${batch}: pytorch`);
     const t = runPythonPeer('torch_train.py', ['--model', model, '--batch', String(batch), '--threads', String(threads),
-      '--repeat', String(repeat), '--min-seconds', String(minSeconds)]);
+      '--repeat', String(repeat), '--min-seconds', String(minSeconds), ...(process.env.GRAFT_TRAIN_PROFILE === '1' ? ['--profile'] : [])]);
+    if (t?.profile) process.stderr.write(`profile pytorch ${model} batch ${batch} (self CPU time per step, top ops):\n${t.profile}\n`);
     if (t) results.push({ model, impl: 'pytorch', batch, images_per_s: t.images_per_s, peak_rss_mb: t.peak_rss_mb });
   }
   for (const r of results) {
@@ -71,15 +74,17 @@ export async function run(opts) {
   return { columns, results };
 }
 
-/** Kernel names of the addon wrapped with timers: name -> { calls, ms } over the timed steps. */
+/** Kernels of the addon wrapped with timers: name (conv: name and shape) -> { calls, ms } over the timed steps. */
 function instrument(addon) {
   const table = {};
   let on = false;
   for (const [name, fn] of Object.entries(addon)) {
     if (typeof fn !== 'function') continue;
-    const entry = (table[name] = { calls: 0, ms: 0 });
     addon[name] = function timed(...args) {
       if (!on) return fn.apply(this, args);
+      const key = name.startsWith('conv2d') && typeof args[0] === 'number'
+        ? `${name} ${args[0]},${args[1]},${args[2]}x${args[3]}->${args[4]},${args[5]}x${args[6]},s${args[7]}` : name;
+      const entry = (table[key] ??= { calls: 0, ms: 0 });
       const t0 = performance.now();
       try {
         return fn.apply(this, args);
@@ -119,10 +124,11 @@ async function worker([model, batchText, threadsText, repeatText]) {
   }
   const sorted = [...samples].sort((a, b) => a - b);
   const stepMs = sorted[Math.floor(sorted.length / 2)];
+  const meanMs = samples.reduce((a, b) => a + b, 0) / samples.length;
   const perStep = profile && Object.fromEntries(Object.entries(profile.table).filter(([, v]) => v.calls > 0)
     .map(([k, v]) => [k, { calls: v.calls / samples.length, ms: v.ms / samples.length }]));
   process.stdout.write(JSON.stringify({
-    model, batch, step_ms: stepMs, images_per_s: (1000 * batch) / stepMs,
+    model, batch, step_ms: stepMs, mean_step_ms: meanMs, images_per_s: (1000 * batch) / stepMs,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024, profile: perStep ?? undefined,
   }));
 }

@@ -29,6 +29,14 @@ const cases: Case[] = [
   [5, 4, 9, 8, 6, 3, 3, 2, 1, 2, 2],
   // 288 x 1089 column floats per image: the 4 Mi-float scratch budget holds 13 images, so 14 make two chunks.
   [14, 32, 33, 33, 4, 3, 3, 1, 1, 1, 1],
+  // Kernel taps that only read padding are dropped: 1x1 map (centre tap only, then one GEMM),
+  // 2x2 map at stride 2 (a 2x2 window), rows only with groups, and dilation 2 leaving one tap.
+  [3, 5, 1, 1, 4, 3, 3, 1, 1, 1, 1],
+  [2, 6, 2, 2, 5, 3, 3, 2, 1, 1, 1],
+  [2, 4, 1, 3, 6, 3, 3, 1, 1, 1, 2],
+  [2, 3, 2, 2, 4, 3, 3, 1, 2, 2, 1],
+  // A 1x1 conv on 1x1 maps: the whole batch as one GEMM, sizes off the vector width.
+  [7, 13, 1, 1, 11, 1, 1, 1, 0, 1, 1],
 ];
 
 function shapeOf([n, c, h, w, k, r, s, stride, padding, dilation, groups]: Case): Conv2dShape {

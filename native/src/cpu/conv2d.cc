@@ -10,7 +10,9 @@
 // the GEMM. Either way each output element comes from a GEMM of the same depth K (GEMM cuts K by K
 // alone, whatever M, N and the threads), so its bits do not depend on the thread count. backward_weight splits the batch into a number of parts fixed by the shape alone,
 // sums each part in batch order into its own buffer and adds the parts in order: deterministic too.
-// Special cases: 1x1 stride-1 unpadded convolutions read x (write dx) directly as the GEMM operand;
+// Special cases: kernel taps that only ever read padding are dropped (live_window; ResNet-18's 3x3
+// layers on 1x1 maps become 1x1 convs); 1x1 stride-1 unpadded convolutions read x (write dx) directly
+// as the GEMM operand;
 // depthwise convolutions (C/G == 1, G > 1) run as direct loops (conv2d_depthwise.cc).
 #include <cstring>
 #include <vector>
@@ -32,6 +34,9 @@ bool is_pointwise(const Conv2dParams& p) {
   return p.r == 1 && p.s == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
 }
 bool is_depthwise(const Conv2dParams& p) { return p.groups > 1 && p.cg() == 1; }
+// A 1x1 conv of 1x1 maps: x is an (N, C) matrix and y an (N, K) one, so each pass is one GEMM over
+// the whole batch (per-image GEMMs would be matrix-vector products).
+bool is_single_pixel(const Conv2dParams& p) { return is_pointwise(p) && p.h == 1 && p.w == 1 && p.groups == 1; }
 
 // Images per chunk: enough to fill `budget` floats of column matrix, at least one.
 int64_t chunk_images(const Conv2dParams& p, int64_t budget = kColumnBudget) {
@@ -179,14 +184,71 @@ void weight_gradient_images(const Conv2dParams& p, const float* x, const float* 
   }
 }
 
+
+// Taps [first, first+count) of one kernel axis that read the input for at least one output position;
+// the taps outside only ever read padding.
+struct LiveTaps {
+  int64_t first, count;
+};
+LiveTaps live_taps(int64_t taps, int64_t out, int64_t in, int64_t stride, int64_t pad, int64_t dil) {
+  int64_t first = taps, last = -1;
+  for (int64_t t = 0; t < taps; ++t)
+    for (int64_t o = 0; o < out; ++o) {
+      const int64_t i = o * stride - pad + t * dil;
+      if (i >= 0 && i < in) {
+        first = std::min(first, t), last = std::max(last, t);
+        break;
+      }
+    }
+  return {first, last - first + 1};
+}
+
+// A kernel whose border taps only read padding (a 3x3 pad-1 conv on a 1x1 map uses its centre alone)
+// runs as the conv of its live window: t has the window's R, S and the padding shifted so every output
+// reads the same inputs with the same weights. The dropped products were all x 0. A 1x1 window takes
+// the pointwise path. Returns false when every tap is live (or none is).
+bool live_window(const Conv2dParams& p, Conv2dParams& t, int64_t& r0, int64_t& s0) {
+  const LiveTaps rows = live_taps(p.r, p.p(), p.h, p.stride_h, p.pad_h, p.dil_h);
+  const LiveTaps cols = live_taps(p.s, p.q(), p.w, p.stride_w, p.pad_w, p.dil_w);
+  if (rows.count <= 0 || cols.count <= 0 || (rows.count == p.r && cols.count == p.s)) return false;
+  t = p;
+  t.r = rows.count, t.s = cols.count;
+  t.pad_h = p.pad_h - rows.first * p.dil_h, t.pad_w = p.pad_w - cols.first * p.dil_w;
+  r0 = rows.first, s0 = cols.first;
+  return t.pad_h >= 0 && t.pad_w >= 0 && t.p() == p.p() && t.q() == p.q();
+}
+
+// Copies the window [r0, r0+t.r) x [s0, s0+t.s) of each (K, Cg) kernel between w (K,Cg,R,S) and
+// w_t (K,Cg,t.r,t.s): to_window picks it out of w; otherwise w_t is written back into w (whose other
+// taps the caller has zeroed).
+void copy_window(const Conv2dParams& p, const Conv2dParams& t, int64_t r0, int64_t s0, float* w, float* w_t,
+                 bool to_window) {
+  for (int64_t kc = 0; kc < p.k * p.cg(); ++kc)
+    for (int64_t r = 0; r < t.r; ++r)
+      for (int64_t s = 0; s < t.s; ++s) {
+        float& full = w[(kc * p.r + r0 + r) * p.s + s0 + s];
+        float& window = w_t[(kc * t.r + r) * t.s + s];
+        if (to_window) window = full;
+        else full = window;
+      }
+}
 }  // namespace
 
 void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y) {
   const int64_t PQ = p.p() * p.q(), Cg = p.cg(), Kg = p.kg(), CRS = Cg * p.r * p.s, HW = p.h * p.w;
   if (p.n == 0 || p.k == 0 || PQ == 0) return;
   if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, y);
+  Conv2dParams t;
+  int64_t r0 = 0, s0 = 0;
+  if (CRS > 0 && live_window(p, t, r0, s0)) {
+    Scratch w_t(t.w_size());
+    copy_window(p, t, r0, s0, const_cast<float*>(w), w_t.data(), true);
+    return conv2d_forward(t, x, w_t.data(), bias, y);
+  }
   if (CRS == 0) {
     fill(y, p.y_size(), 0.0f);  // no input channels: the sum is empty
+  } else if (is_single_pixel(p)) {
+    gemm_wide(false, true, p.n, p.k, p.c, x, p.c, w, p.c, y, p.k, 0.0f);  // y (N,K) = x (N,C) wᵀ
   } else if (is_pointwise(p)) {
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(false, Kg, PQ, Cg, w + g * Kg * Cg, Cg, x + g * Cg * HW, HW, p.c * HW, y + g * Kg * PQ, PQ,
@@ -210,7 +272,16 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
   if (p.x_size() == 0) return;
   if (Kg == 0 || PQ == 0) return fill(dx, p.x_size(), 0.0f);
   if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
-  if (is_pointwise(p)) {
+  Conv2dParams t;
+  int64_t r0 = 0, s0 = 0;
+  if (CRS > 0 && live_window(p, t, r0, s0)) {
+    Scratch w_t(t.w_size());
+    copy_window(p, t, r0, s0, const_cast<float*>(w), w_t.data(), true);
+    return conv2d_backward_data(t, dy, w_t.data(), dx);  // dx comes whole from col2im of the window
+  }
+  if (is_single_pixel(p)) {
+    gemm_wide(false, false, p.n, p.c, p.k, dy, p.k, w, p.c, dx, p.c, 0.0f);  // dx (N,C) = dy (N,K) w (K,C)
+  } else if (is_pointwise(p)) {
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(true, Cg, HW, Kg, w + g * Kg * Cg, Cg, dy + g * Kg * PQ, PQ, p.k * PQ, dx + g * Cg * HW, HW,
                   p.c * HW, p.n);
@@ -236,6 +307,16 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   if (WS == 0) return;
   if (p.n == 0 || PQ == 0) return fill(dw, WS, 0.0f);
   if (is_depthwise(p)) return depthwise_backward_weight(p, x, dy, dw);
+  Conv2dParams t;
+  int64_t r0 = 0, s0 = 0;
+  if (live_window(p, t, r0, s0)) {
+    Scratch dw_t(t.w_size());
+    conv2d_backward_weight(t, x, dy, dw_t.data(), nullptr);
+    fill(dw, WS, 0.0f);  // taps that only read padding have zero gradient
+    return copy_window(p, t, r0, s0, dw, dw_t.data(), false);
+  }
+  // dw (K,C) = dyᵀ (K,N) x (N,C): one GEMM of depth N, whose sum order does not depend on the threads.
+  if (is_single_pixel(p)) return gemm_wide(true, false, p.k, p.c, p.n, dy, p.k, x, p.c, dw, p.c, 0.0f);
   // Parts: fixed by the shape, so the sum's order never depends on the thread count.
   const int64_t parts = std::min({p.n, kMaxParts, std::max<int64_t>(1, kColumnBudget / WS)});
   if (parts == 1) {

@@ -52,6 +52,8 @@ export interface TrainerCallbacks {
   onLog?(entry: LogEntry): void;
   onEvaluate?(metrics: Metrics, step: number): void;
   onSave?(file: string, step: number): void;
+  /** Asked after every optimizer step; true saves a checkpoint there and ends training (stoppedBy 'interrupt'), e.g. on Ctrl-C. */
+  shouldInterrupt?(): boolean;
 }
 
 /** Everything a Trainer needs. */
@@ -79,7 +81,7 @@ export interface TrainResult {
   bestMetric?: number;
   bestCheckpoint?: string;
   /** Why training stopped: all steps done, or early stopping. */
-  stoppedBy: 'maxSteps' | 'earlyStopping';
+  stoppedBy: 'maxSteps' | 'earlyStopping' | 'interrupt';
   seconds: number;
 }
 
@@ -178,6 +180,11 @@ export class Trainer {
           if (args.evalStrategy === 'steps' && step % args.evalSteps === 0) lastMetrics = await this.evaluateAndTrack(step, epoch);
           if (args.saveStrategy === 'steps' && step % args.saveSteps === 0) await this.save(step, epoch, scheduler);
           if (this.shouldStopEarly()) { stoppedBy = 'earlyStopping'; break training; }
+          if (this.options.callbacks?.shouldInterrupt?.()) {
+            if (args.saveStrategy !== 'steps' || step % args.saveSteps !== 0) await this.save(step, epoch, scheduler);
+            stoppedBy = 'interrupt';
+            break training;
+          }
           if (step >= totalSteps) break;
         }
         if (args.evalStrategy === 'epoch') lastMetrics = await this.evaluateAndTrack(step, epoch);

@@ -14,3 +14,5 @@ export * from './train.js';
 export * from './evaluate.js';
 export * from './transforms.js';
 export * from './self-trainer.js';
+export * from './fixmatch.js';
+export * from './distill.js';

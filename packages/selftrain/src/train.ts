@@ -154,13 +154,16 @@ function batchLoss(model: ClassifierModule, x: Tensor, rows: Int32Array, set: Ta
   const temperature = o.temperature ?? 1;
   const targets = new Float32Array(b * c);
   const weights = new Float32Array(b);
+  const scaled = new Float32Array(b);
   const tempered = new Float32Array(b);
   rows.forEach((r, j) => {
     targets.set(set.targets.subarray(r * c, (r + 1) * c), j * c);
     const soft = set.tempered?.[r] === 1 && temperature !== 1;
     tempered[j] = soft ? 1 : 0;
+    weights[j] = set.weights?.[r] ?? 1;
     // Tempered items' gradients shrink as 1/t^2; t^2 restores their scale (Hinton et al. 2015).
-    weights[j] = (set.weights?.[r] ?? 1) * (soft ? temperature * temperature : 1);
+    // It multiplies the item's loss only, not the normaliser, or it would cancel out.
+    scaled[j] = (weights[j] as number) * (soft ? temperature * temperature : 1);
   });
   const logits = noisyForward(model, x, o.dropout ?? 0, seed);
   if (logits.shape[1] !== c) throw new Error(`trainOnTargets: the model predicts ${logits.shape[1]} classes but the targets have ${c}`);
@@ -170,8 +173,8 @@ function batchLoss(model: ClassifierModule, x: Tensor, rows: Int32Array, set: Ta
     logProbs = logProbs.mul(mask.neg().add(1)).add(logits.div(temperature).logSoftmax(1).mul(mask));
   }
   const perItem = logProbs.mul(tensor(targets, { shape: [b, c] })).sum(1).neg();
-  const w = tensor(weights, { shape: [b] });
-  return perItem.mul(w).sum().div(w.sum());
+  const total = weights.reduce((a, v) => a + v, 0);
+  return perItem.mul(tensor(scaled, { shape: [b] })).sum().div(total);
 }
 
 /** One source of a target set: a labelled dataset (one-hot targets) or images with given targets. */

@@ -48,6 +48,25 @@ export interface CudaMemoryStats {
   cacheHits: number;
 }
 
+/**
+ * A byte range of a device buffer: what a tensor at an offset into its storage passes to a kernel.
+ * Kernels treat it as a buffer of `byteLength` bytes starting `byteOffset` bytes into `buffer`.
+ * @example
+ * const second: DeviceSlice = { buffer: x, byteOffset: 4 * 256, byteLength: 4 * 256 }; // floats 256..511
+ */
+export interface DeviceSlice {
+  readonly buffer: DeviceBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+/**
+ * What every kernel accepts: a whole device buffer or a slice of one.
+ * @example
+ * const ref: DeviceRef = cudaAlloc(16);
+ */
+export type DeviceRef = DeviceBuffer | DeviceSlice;
+
 type DeviceBufferConstructor = new (bytes: number, device: number) => DeviceBuffer;
 
 /**
@@ -78,8 +97,8 @@ export function cudaAlloc(bytes: number, device = 0): DeviceBuffer {
  * @example
  * const x = cudaAlloc(12); cudaUpload(x, Float32Array.from([1, 2, 3]));
  */
-export function cudaUpload(buffer: DeviceBuffer, data: Float32Array | Int32Array): void {
-  kernel<(buffer: DeviceBuffer, data: Float32Array | Int32Array) => void>('cudaUpload')(buffer, data);
+export function cudaUpload(buffer: DeviceRef, data: Float32Array | Int32Array): void {
+  kernel<(buffer: DeviceRef, data: Float32Array | Int32Array) => void>('cudaUpload')(buffer, data);
 }
 
 /**
@@ -88,8 +107,8 @@ export function cudaUpload(buffer: DeviceBuffer, data: Float32Array | Int32Array
  * @example
  * const out = new Float32Array(3); cudaDownload(x, out);
  */
-export function cudaDownload(buffer: DeviceBuffer, out: Float32Array | Int32Array): void {
-  kernel<(buffer: DeviceBuffer, out: Float32Array | Int32Array) => void>('cudaDownload')(buffer, out);
+export function cudaDownload(buffer: DeviceRef, out: Float32Array | Int32Array): void {
+  kernel<(buffer: DeviceRef, out: Float32Array | Int32Array) => void>('cudaDownload')(buffer, out);
 }
 
 /**
@@ -161,9 +180,9 @@ export interface CudaGemmArgs {
   k: number;
   alpha?: number;
   beta?: number;
-  a: DeviceBuffer;
-  b: DeviceBuffer;
-  c: DeviceBuffer;
+  a: DeviceRef;
+  b: DeviceRef;
+  c: DeviceRef;
   lda?: number;
   ldb?: number;
   ldc?: number;
@@ -177,8 +196,8 @@ export interface CudaGemmArgs {
 
 type RawCudaGemm = (
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: DeviceBuffer, lda: number, strideA: number, b: DeviceBuffer, ldb: number, strideB: number,
-  beta: number, c: DeviceBuffer, ldc: number, strideC: number, batch: number, precision: CudaPrecision,
+  a: DeviceRef, lda: number, strideA: number, b: DeviceRef, ldb: number, strideB: number,
+  beta: number, c: DeviceRef, ldc: number, strideC: number, batch: number, precision: CudaPrecision,
 ) => void;
 
 /**
@@ -210,8 +229,8 @@ function unaryParamList(op: UnaryOp, p: UnaryParams = {}): [number, number, numb
  * const x = cudaFromArray(Float32Array.from([-1, 2]));
  * cudaUnary('relu', x, x); // x = [0, 2]
  */
-export function cudaUnary(op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, params?: UnaryParams): void {
-  type Raw = (op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, alpha: number, beta: number, min: number, max: number,
+export function cudaUnary(op: UnaryOp, x: DeviceRef, y: DeviceRef, params?: UnaryParams): void {
+  type Raw = (op: UnaryOp, x: DeviceRef, y: DeviceRef, alpha: number, beta: number, min: number, max: number,
     exponent: number) => void;
   kernel<Raw>('cudaUnary')(op, x, y, ...unaryParamList(op, params));
 }
@@ -222,9 +241,9 @@ export function cudaUnary(op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, params?
  * cudaUnaryBackward('tanh', x, y, dy, dx);
  */
 export function cudaUnaryBackward(
-  op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, dy: DeviceBuffer, dx: DeviceBuffer, params?: UnaryParams,
+  op: UnaryOp, x: DeviceRef, y: DeviceRef, dy: DeviceRef, dx: DeviceRef, params?: UnaryParams,
 ): void {
-  type Raw = (op: UnaryOp, x: DeviceBuffer, y: DeviceBuffer, dy: DeviceBuffer, dx: DeviceBuffer, alpha: number,
+  type Raw = (op: UnaryOp, x: DeviceRef, y: DeviceRef, dy: DeviceRef, dx: DeviceRef, alpha: number,
     beta: number, min: number, max: number, exponent: number) => void;
   kernel<Raw>('cudaUnaryBackward')(op, x, y, dy, dx, ...unaryParamList(op, params));
 }
@@ -237,19 +256,19 @@ export function cudaUnaryBackward(
  * cudaBinary('add', [2, 3], x, 0, [3, 1], bias, 0, [0, 1], out);
  */
 export function cudaBinary(
-  op: BinaryOp, outShape: readonly number[], a: DeviceBuffer, aOffset: number, aStrides: readonly number[],
-  b: DeviceBuffer, bOffset: number, bStrides: readonly number[], out: DeviceBuffer,
+  op: BinaryOp, outShape: readonly number[], a: DeviceRef, aOffset: number, aStrides: readonly number[],
+  b: DeviceRef, bOffset: number, bStrides: readonly number[], out: DeviceRef,
 ): void {
-  type Raw = (op: BinaryOp, shape: readonly number[], a: DeviceBuffer, aOffset: number, aStrides: readonly number[],
-    b: DeviceBuffer, bOffset: number, bStrides: readonly number[], out: DeviceBuffer) => void;
+  type Raw = (op: BinaryOp, shape: readonly number[], a: DeviceRef, aOffset: number, aStrides: readonly number[],
+    b: DeviceRef, bOffset: number, bStrides: readonly number[], out: DeviceRef) => void;
   kernel<Raw>('cudaBinary')(op, outShape, a, aOffset, aStrides, b, bOffset, bStrides, out);
 }
 
 /** Arguments of {@link cudaSgdStep}: those of `sgdStep` with device buffers holding equal float counts. */
 export type CudaSgdStepArgs = Omit<SgdStepArgs, 'param' | 'grad' | 'momentumBuffer'> & {
-  param: DeviceBuffer;
-  grad: DeviceBuffer;
-  momentumBuffer?: DeviceBuffer;
+  param: DeviceRef;
+  grad: DeviceRef;
+  momentumBuffer?: DeviceRef;
 };
 
 /**
@@ -258,7 +277,7 @@ export type CudaSgdStepArgs = Omit<SgdStepArgs, 'param' | 'grad' | 'momentumBuff
  * cudaSgdStep({ param, grad, momentumBuffer, lr: 0.1, momentum: 0.9, firstStep: true });
  */
 export function cudaSgdStep(args: CudaSgdStepArgs): void {
-  type Raw = (param: DeviceBuffer, grad: DeviceBuffer, momentumBuffer: DeviceBuffer | undefined, lr: number,
+  type Raw = (param: DeviceRef, grad: DeviceRef, momentumBuffer: DeviceRef | undefined, lr: number,
     momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, firstStep: boolean) => void;
   kernel<Raw>('cudaSgdStep')(
     args.param, args.grad, args.momentumBuffer, args.lr, args.momentum ?? 0, args.dampening ?? 0,
@@ -268,11 +287,11 @@ export function cudaSgdStep(args: CudaSgdStepArgs): void {
 
 /** Arguments of {@link cudaAdamStep}: those of `adamStep` with device buffers holding equal float counts. */
 export type CudaAdamStepArgs = Omit<AdamStepArgs, 'param' | 'grad' | 'expAvg' | 'expAvgSq' | 'maxExpAvgSq'> & {
-  param: DeviceBuffer;
-  grad: DeviceBuffer;
-  expAvg: DeviceBuffer;
-  expAvgSq: DeviceBuffer;
-  maxExpAvgSq?: DeviceBuffer;
+  param: DeviceRef;
+  grad: DeviceRef;
+  expAvg: DeviceRef;
+  expAvgSq: DeviceRef;
+  maxExpAvgSq?: DeviceRef;
 };
 
 /**
@@ -281,8 +300,8 @@ export type CudaAdamStepArgs = Omit<AdamStepArgs, 'param' | 'grad' | 'expAvg' | 
  * cudaAdamStep({ param, grad, expAvg, expAvgSq, step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
  */
 export function cudaAdamStep(args: CudaAdamStepArgs): void {
-  type Raw = (param: DeviceBuffer, grad: DeviceBuffer, expAvg: DeviceBuffer, expAvgSq: DeviceBuffer,
-    maxExpAvgSq: DeviceBuffer | undefined, step: number, lr: number, beta1: number, beta2: number, eps: number,
+  type Raw = (param: DeviceRef, grad: DeviceRef, expAvg: DeviceRef, expAvgSq: DeviceRef,
+    maxExpAvgSq: DeviceRef | undefined, step: number, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, decoupledWeightDecay: boolean, amsgrad: boolean, maximize: boolean) => void;
   kernel<Raw>('cudaAdamStep')(
     args.param, args.grad, args.expAvg, args.expAvgSq, args.maxExpAvgSq, args.step, args.lr, args.beta1, args.beta2,
@@ -296,8 +315,8 @@ export function cudaAdamStep(args: CudaAdamStepArgs): void {
  * @example
  * const total = cudaClipGradNorm([gradW, gradB], 1.0);
  */
-export function cudaClipGradNorm(grads: DeviceBuffer[], maxNorm: number, normType = 2): number {
-  return kernel<(grads: DeviceBuffer[], maxNorm: number, normType: number) => number>('cudaClipGradNorm')(
+export function cudaClipGradNorm(grads: DeviceRef[], maxNorm: number, normType = 2): number {
+  return kernel<(grads: DeviceRef[], maxNorm: number, normType: number) => number>('cudaClipGradNorm')(
     grads, maxNorm, normType,
   );
 }
@@ -307,8 +326,8 @@ export function cudaClipGradNorm(grads: DeviceBuffer[], maxNorm: number, normTyp
  * @example
  * cudaRandomUniform(x, 42, 0, -1, 1);
  */
-export function cudaRandomUniform(out: DeviceBuffer, seed: number, offset: number, low = 0, high = 1): void {
-  type Raw = (out: DeviceBuffer, seed: number, offset: number, low: number, high: number) => void;
+export function cudaRandomUniform(out: DeviceRef, seed: number, offset: number, low = 0, high = 1): void {
+  type Raw = (out: DeviceRef, seed: number, offset: number, low: number, high: number) => void;
   kernel<Raw>('cudaRandomUniform')(out, seed, offset, low, high);
 }
 
@@ -317,8 +336,8 @@ export function cudaRandomUniform(out: DeviceBuffer, seed: number, offset: numbe
  * @example
  * cudaRandomNormal(w, 7, 0, 0, 0.02);
  */
-export function cudaRandomNormal(out: DeviceBuffer, seed: number, offset: number, mean = 0, std = 1): void {
-  type Raw = (out: DeviceBuffer, seed: number, offset: number, mean: number, std: number) => void;
+export function cudaRandomNormal(out: DeviceRef, seed: number, offset: number, mean = 0, std = 1): void {
+  type Raw = (out: DeviceRef, seed: number, offset: number, mean: number, std: number) => void;
   kernel<Raw>('cudaRandomNormal')(out, seed, offset, mean, std);
 }
 
@@ -327,8 +346,8 @@ export function cudaRandomNormal(out: DeviceBuffer, seed: number, offset: number
  * @example
  * cudaRandomBernoulli(mask, 0.9, 42, 0);
  */
-export function cudaRandomBernoulli(out: DeviceBuffer, p: number, seed: number, offset: number): void {
-  kernel<(out: DeviceBuffer, p: number, seed: number, offset: number) => void>('cudaRandomBernoulli')(out, p, seed, offset);
+export function cudaRandomBernoulli(out: DeviceRef, p: number, seed: number, offset: number): void {
+  kernel<(out: DeviceRef, p: number, seed: number, offset: number) => void>('cudaRandomBernoulli')(out, p, seed, offset);
 }
 
 /**
@@ -337,8 +356,8 @@ export function cudaRandomBernoulli(out: DeviceBuffer, p: number, seed: number, 
  * @example
  * cudaReduce('sum', x, 4, 10, 1, y); // row sums of a 4x10 matrix
  */
-export function cudaReduce(op: ReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer): void {
-  type Raw = (op: ReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer) => void;
+export function cudaReduce(op: ReduceOp, x: DeviceRef, outer: number, r: number, inner: number, y: DeviceRef): void {
+  type Raw = (op: ReduceOp, x: DeviceRef, outer: number, r: number, inner: number, y: DeviceRef) => void;
   kernel<Raw>('cudaReduce')(op, x, outer, r, inner, y);
 }
 
@@ -349,20 +368,20 @@ export function cudaReduce(op: ReduceOp, x: DeviceBuffer, outer: number, r: numb
  * cudaArgReduce('argmax', logits, n, classes, 1, predictions);
  * const labels = new Int32Array(n); cudaDownload(predictions, labels);
  */
-export function cudaArgReduce(op: ArgReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer): void {
-  type Raw = (op: ArgReduceOp, x: DeviceBuffer, outer: number, r: number, inner: number, y: DeviceBuffer) => void;
+export function cudaArgReduce(op: ArgReduceOp, x: DeviceRef, outer: number, r: number, inner: number, y: DeviceRef): void {
+  type Raw = (op: ArgReduceOp, x: DeviceRef, outer: number, r: number, inner: number, y: DeviceRef) => void;
   kernel<Raw>('cudaArgReduce')(op, x, outer, r, inner, y);
 }
 
-type RawSoftmax = (x: DeviceBuffer, outer: number, d: number, inner: number, y: DeviceBuffer) => void;
-type RawSoftmaxBackward = (y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer) => void;
+type RawSoftmax = (x: DeviceRef, outer: number, d: number, inner: number, y: DeviceRef) => void;
+type RawSoftmaxBackward = (y: DeviceRef, dy: DeviceRef, outer: number, d: number, inner: number, dx: DeviceRef) => void;
 
 /**
  * Softmax along the middle dim of a contiguous (outer, d, inner) view on the GPU, as `softmax`.
  * @example
  * cudaSoftmax(logits, n, classes, 1, probs);
  */
-export function cudaSoftmax(x: DeviceBuffer, outer: number, d: number, inner: number, y: DeviceBuffer): void {
+export function cudaSoftmax(x: DeviceRef, outer: number, d: number, inner: number, y: DeviceRef): void {
   kernel<RawSoftmax>('cudaSoftmax')(x, outer, d, inner, y);
 }
 
@@ -371,7 +390,7 @@ export function cudaSoftmax(x: DeviceBuffer, outer: number, d: number, inner: nu
  * @example
  * cudaLogSoftmax(logits, n, classes, 1, logp);
  */
-export function cudaLogSoftmax(x: DeviceBuffer, outer: number, d: number, inner: number, y: DeviceBuffer): void {
+export function cudaLogSoftmax(x: DeviceRef, outer: number, d: number, inner: number, y: DeviceRef): void {
   kernel<RawSoftmax>('cudaLogSoftmax')(x, outer, d, inner, y);
 }
 
@@ -380,7 +399,7 @@ export function cudaLogSoftmax(x: DeviceBuffer, outer: number, d: number, inner:
  * @example
  * cudaSoftmaxBackward(probs, dprobs, n, classes, 1, dlogits);
  */
-export function cudaSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer): void {
+export function cudaSoftmaxBackward(y: DeviceRef, dy: DeviceRef, outer: number, d: number, inner: number, dx: DeviceRef): void {
   kernel<RawSoftmaxBackward>('cudaSoftmaxBackward')(y, dy, outer, d, inner, dx);
 }
 
@@ -389,7 +408,7 @@ export function cudaSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: nu
  * @example
  * cudaLogSoftmaxBackward(logp, dlogp, n, classes, 1, dlogits);
  */
-export function cudaLogSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer: number, d: number, inner: number, dx: DeviceBuffer): void {
+export function cudaLogSoftmaxBackward(y: DeviceRef, dy: DeviceRef, outer: number, d: number, inner: number, dx: DeviceRef): void {
   kernel<RawSoftmaxBackward>('cudaLogSoftmaxBackward')(y, dy, outer, d, inner, dx);
 }
 
@@ -400,8 +419,8 @@ export function cudaLogSoftmaxBackward(y: DeviceBuffer, dy: DeviceBuffer, outer:
  */
 export type OnDevice<T> = {
   [K in keyof T]: T[K] extends Float32Array | Int32Array
-    ? DeviceBuffer
-    : T[K] extends Float32Array | Int32Array | undefined ? DeviceBuffer | undefined : T[K];
+    ? DeviceRef
+    : T[K] extends Float32Array | Int32Array | undefined ? DeviceRef | undefined : T[K];
 };
 
 /**
@@ -411,9 +430,9 @@ export type OnDevice<T> = {
  * cudaBatchNormTrain({ x, n: 8, c: 16, hw: 784, gamma, beta, runningMean, runningVar, momentum: 0.1, eps: 1e-5, y, saveMean, saveInvStd });
  */
 export function cudaBatchNormTrain(args: OnDevice<BatchNormTrainArgs>): void {
-  type Raw = (x: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined, beta: DeviceBuffer | undefined,
-    runningMean: DeviceBuffer | undefined, runningVar: DeviceBuffer | undefined, momentum: number, eps: number, y: DeviceBuffer,
-    saveMean: DeviceBuffer, saveInvStd: DeviceBuffer) => void;
+  type Raw = (x: DeviceRef, n: number, c: number, hw: number, gamma: DeviceRef | undefined, beta: DeviceRef | undefined,
+    runningMean: DeviceRef | undefined, runningVar: DeviceRef | undefined, momentum: number, eps: number, y: DeviceRef,
+    saveMean: DeviceRef, saveInvStd: DeviceRef) => void;
   kernel<Raw>('cudaBatchNormTrain')(
     args.x, args.n, args.c, args.hw, args.gamma, args.beta, args.runningMean, args.runningVar, args.momentum,
     args.eps, args.y, args.saveMean, args.saveInvStd,
@@ -426,8 +445,8 @@ export function cudaBatchNormTrain(args: OnDevice<BatchNormTrainArgs>): void {
  * cudaBatchNormEval({ x, n, c, hw, gamma, beta, runningMean, runningVar, eps: 1e-5, y });
  */
 export function cudaBatchNormEval(args: OnDevice<BatchNormEvalArgs>): void {
-  type Raw = (x: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined, beta: DeviceBuffer | undefined,
-    runningMean: DeviceBuffer, runningVar: DeviceBuffer, eps: number, y: DeviceBuffer) => void;
+  type Raw = (x: DeviceRef, n: number, c: number, hw: number, gamma: DeviceRef | undefined, beta: DeviceRef | undefined,
+    runningMean: DeviceRef, runningVar: DeviceRef, eps: number, y: DeviceRef) => void;
   kernel<Raw>('cudaBatchNormEval')(
     args.x, args.n, args.c, args.hw, args.gamma, args.beta, args.runningMean, args.runningVar, args.eps, args.y,
   );
@@ -439,9 +458,9 @@ export function cudaBatchNormEval(args: OnDevice<BatchNormEvalArgs>): void {
  * cudaBatchNormBackward({ x, dy, n, c, hw, gamma, saveMean, saveInvStd, dx, dgamma, dbeta });
  */
 export function cudaBatchNormBackward(args: OnDevice<BatchNormBackwardArgs>): void {
-  type Raw = (x: DeviceBuffer, dy: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined,
-    saveMean: DeviceBuffer, saveInvStd: DeviceBuffer, dx: DeviceBuffer | undefined, dgamma: DeviceBuffer | undefined,
-    dbeta: DeviceBuffer | undefined) => void;
+  type Raw = (x: DeviceRef, dy: DeviceRef, n: number, c: number, hw: number, gamma: DeviceRef | undefined,
+    saveMean: DeviceRef, saveInvStd: DeviceRef, dx: DeviceRef | undefined, dgamma: DeviceRef | undefined,
+    dbeta: DeviceRef | undefined) => void;
   kernel<Raw>('cudaBatchNormBackward')(
     args.x, args.dy, args.n, args.c, args.hw, args.gamma, args.saveMean, args.saveInvStd, args.dx, args.dgamma, args.dbeta,
   );
@@ -453,9 +472,9 @@ export function cudaBatchNormBackward(args: OnDevice<BatchNormBackwardArgs>): vo
  * cudaBatchNormBackwardEval({ dy, n, c, hw, gamma, runningVar, eps: 1e-5, dx });
  */
 export function cudaBatchNormBackwardEval(args: OnDevice<BatchNormBackwardEvalArgs>): void {
-  type Raw = (dy: DeviceBuffer, n: number, c: number, hw: number, gamma: DeviceBuffer | undefined, runningVar: DeviceBuffer,
-    eps: number, dx: DeviceBuffer | undefined, dgamma: DeviceBuffer | undefined, dbeta: DeviceBuffer | undefined,
-    x: DeviceBuffer | undefined, runningMean: DeviceBuffer | undefined) => void;
+  type Raw = (dy: DeviceRef, n: number, c: number, hw: number, gamma: DeviceRef | undefined, runningVar: DeviceRef,
+    eps: number, dx: DeviceRef | undefined, dgamma: DeviceRef | undefined, dbeta: DeviceRef | undefined,
+    x: DeviceRef | undefined, runningMean: DeviceRef | undefined) => void;
   kernel<Raw>('cudaBatchNormBackwardEval')(
     args.dy, args.n, args.c, args.hw, args.gamma, args.runningVar, args.eps, args.dx, args.dgamma, args.dbeta, args.x,
     args.runningMean,
@@ -468,8 +487,8 @@ export function cudaBatchNormBackwardEval(args: OnDevice<BatchNormBackwardEvalAr
  * cudaLayerNorm({ x, rows: 32, d: 256, gamma, beta, eps: 1e-5, y, saveMean, saveInvStd });
  */
 export function cudaLayerNorm(args: OnDevice<LayerNormArgs>): void {
-  type Raw = (x: DeviceBuffer, rows: number, d: number, gamma: DeviceBuffer | undefined, beta: DeviceBuffer | undefined,
-    eps: number, y: DeviceBuffer, saveMean: DeviceBuffer, saveInvStd: DeviceBuffer) => void;
+  type Raw = (x: DeviceRef, rows: number, d: number, gamma: DeviceRef | undefined, beta: DeviceRef | undefined,
+    eps: number, y: DeviceRef, saveMean: DeviceRef, saveInvStd: DeviceRef) => void;
   kernel<Raw>('cudaLayerNorm')(args.x, args.rows, args.d, args.gamma, args.beta, args.eps, args.y, args.saveMean, args.saveInvStd);
 }
 
@@ -479,9 +498,9 @@ export function cudaLayerNorm(args: OnDevice<LayerNormArgs>): void {
  * cudaLayerNormBackward({ x, dy, rows, d, gamma, saveMean, saveInvStd, dx, dgamma, dbeta });
  */
 export function cudaLayerNormBackward(args: OnDevice<LayerNormBackwardArgs>): void {
-  type Raw = (x: DeviceBuffer, dy: DeviceBuffer, rows: number, d: number, gamma: DeviceBuffer | undefined,
-    saveMean: DeviceBuffer, saveInvStd: DeviceBuffer, dx: DeviceBuffer | undefined, dgamma: DeviceBuffer | undefined,
-    dbeta: DeviceBuffer | undefined) => void;
+  type Raw = (x: DeviceRef, dy: DeviceRef, rows: number, d: number, gamma: DeviceRef | undefined,
+    saveMean: DeviceRef, saveInvStd: DeviceRef, dx: DeviceRef | undefined, dgamma: DeviceRef | undefined,
+    dbeta: DeviceRef | undefined) => void;
   kernel<Raw>('cudaLayerNormBackward')(
     args.x, args.dy, args.rows, args.d, args.gamma, args.saveMean, args.saveInvStd, args.dx, args.dgamma, args.dbeta,
   );
@@ -497,9 +516,9 @@ export function cudaLayerNormBackward(args: OnDevice<LayerNormBackwardArgs>): vo
  * cudaCrossEntropy({ logits, n, c: 10, targets, losses, dlogits });
  */
 export function cudaCrossEntropy(args: OnDevice<CrossEntropyArgs>): void {
-  type Raw = (logits: DeviceBuffer, n: number, c: number, targets: DeviceBuffer | null, softTargets: DeviceBuffer | null,
-    weights: DeviceBuffer | null, labelSmoothing: number, ignoreIndex: number, reduction: Reduction, losses: DeviceBuffer,
-    dlogits: DeviceBuffer | null) => void;
+  type Raw = (logits: DeviceRef, n: number, c: number, targets: DeviceRef | null, softTargets: DeviceRef | null,
+    weights: DeviceRef | null, labelSmoothing: number, ignoreIndex: number, reduction: Reduction, losses: DeviceRef,
+    dlogits: DeviceRef | null) => void;
   kernel<Raw>('cudaCrossEntropy')(
     args.logits, args.n, args.c, args.targets ?? null, args.softTargets ?? null, args.weights ?? null,
     args.labelSmoothing ?? 0, args.ignoreIndex ?? -100, args.reduction ?? 'mean', args.losses, args.dlogits ?? null,
@@ -527,7 +546,7 @@ function convSizes(shape: Conv2dShape): ConvSizes {
  * cudaConv2dForward({ n: 8, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, padding: 1, x, weight, bias, y });
  */
 export function cudaConv2dForward(args: OnDevice<Conv2dForwardArgs>): void {
-  type Raw = (...raw: [...ConvSizes, DeviceBuffer, DeviceBuffer, DeviceBuffer | null, DeviceBuffer]) => void;
+  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef | null, DeviceRef]) => void;
   kernel<Raw>('cudaConv2dForward')(...convSizes(args), args.x, args.weight, args.bias ?? null, args.y);
 }
 
@@ -537,7 +556,7 @@ export function cudaConv2dForward(args: OnDevice<Conv2dForwardArgs>): void {
  * cudaConv2dBackwardData({ ...shape, dy, weight, dx });
  */
 export function cudaConv2dBackwardData(args: OnDevice<Conv2dBackwardDataArgs>): void {
-  type Raw = (...raw: [...ConvSizes, DeviceBuffer, DeviceBuffer, DeviceBuffer]) => void;
+  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef]) => void;
   kernel<Raw>('cudaConv2dBackwardData')(...convSizes(args), args.dy, args.weight, args.dx);
 }
 
@@ -548,6 +567,8 @@ export function cudaConv2dBackwardData(args: OnDevice<Conv2dBackwardDataArgs>): 
  * cudaConv2dBackwardWeight({ ...shape, x, dy, dw, dbias });
  */
 export function cudaConv2dBackwardWeight(args: OnDevice<Conv2dBackwardWeightArgs>): void {
-  type Raw = (...raw: [...ConvSizes, DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer | null]) => void;
+  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef, DeviceRef | null]) => void;
   kernel<Raw>('cudaConv2dBackwardWeight')(...convSizes(args), args.x, args.dy, args.dw, args.dbias ?? null);
 }
+
+export * from './cuda_tensor.js';

@@ -10,10 +10,13 @@
 #include "graft/conv2d.h"
 #include "graft/elementwise.h"
 #include "graft/gemm.h"
+#include "graft/indexing.h"
 #include "graft/lerp.h"
 #include "graft/loss.h"
 #include "graft/norm.h"
 #include "graft/optim.h"
+#include "graft/pool.h"
+#include "graft/random.h"
 #include "graft/reduce.h"
 #include "graft/softmax.h"
 
@@ -77,5 +80,50 @@ double clip_grad_norm(float* const* grads, const int64_t* sizes, int64_t count, 
 void random_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high, int device);
 void random_normal(float* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double std, int device);
 void random_bernoulli(float* out, int64_t n, double p, uint64_t seed, uint64_t offset, int device);
+
+// ---- tensor plumbing: any dtype, elements of 1, 2, 4 or 8 bytes ---------------------------------
+// fill: every element of out (n) = the low elem_size bytes of `bits` (the value already encoded).
+void fill(void* out, int64_t n, int elem_size, uint64_t bits, int device);
+// dst view = src view of `shape` (strides in elements; views must not overlap).
+void strided_copy(const Dims& shape, const void* src, const Dims& src_strides, void* dst, const Dims& dst_strides,
+                  int elem_size, int device);
+// Packed conversion of n elements, with the CPU's rules: integers and bools to float times `scale`;
+// float to integer truncates toward zero (NaN -> 0, saturating for int32, wrapping to the low byte for uint8);
+// to bool is x != 0; float16/bfloat16 round to nearest even.
+enum class DType { Float32, Int32, Int64, Uint8, Bool, Float16, Bfloat16 };
+void cast(const void* src, DType from, void* dst, DType to, int64_t n, double scale, int device);
+// out (shape, packed) = cond != 0 ? a : b, each input a strided float32 view of `shape`.
+void where(const Dims& shape, const float* cond, const Dims& cond_strides, const float* a, const Dims& a_strides,
+           const float* b, const Dims& b_strides, float* out, int device);
+
+// ---- pooling (graft/pool.h layouts and semantics; backward overwrites dx and gathers, so it is
+// deterministic; max-pool indices outside their plane are skipped rather than checked on the host) ----
+void max_pool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t* indices, int device);
+void max_pool2d_backward(const Pool2dParams& p, const float* dy, const int32_t* indices, float* dx, int device);
+void avg_pool2d_forward(const Pool2dParams& p, const float* x, float* y, int device);
+void avg_pool2d_backward(const Pool2dParams& p, const float* dy, float* dx, int device);
+void adaptive_avg_pool2d_forward(const AdaptivePool2dParams& p, const float* x, float* y, int device);
+void adaptive_avg_pool2d_backward(const AdaptivePool2dParams& p, const float* dy, float* dx, int device);
+
+// ---- indexing (graft/indexing.h layouts). Indices are not read back: select/gather write NaN for an
+// index outside [0, N), the adds skip it. index_add and scatter_add add with atomics, so the order of
+// additions into one destination (and its last bits) may change from run to run. ----
+void index_select(const float* x, int64_t outer, int64_t n, int64_t inner, const int32_t* indices, int64_t m, float* y,
+                  int device);
+void index_add(const float* dy, int64_t outer, int64_t m, int64_t inner, const int32_t* indices, int64_t n, float* dx,
+               int device);
+void gather(const float* x, int64_t outer, int64_t n, int64_t inner, const int32_t* index, int64_t m, float* y,
+            int device);
+void scatter_add(const float* dy, int64_t outer, int64_t m, int64_t inner, const int32_t* index, int64_t n, float* dx,
+                 int device);
+// out (count, classes) overwritten; a label outside [0, classes) gives a row of NaN.
+void one_hot(const int32_t* labels, int64_t count, int64_t classes, float* out, int device);
+
+// ---- dropout (graft/random.h): the CPU's mask bit for bit for the same (seed, offset) ----
+void dropout(const float* x, float* y, uint8_t* mask, int64_t n, double p, uint64_t seed, uint64_t offset, int device);
+void dropout_backward(const float* dy, const uint8_t* mask, int64_t n, double p, float* dx, int device);
+
+// ---- binary cross-entropy with logits (graft/loss.h); the pointers inside the args are device pointers ----
+void bce_with_logits(const BceWithLogitsArgs& a, int device);
 
 }  // namespace graft::cuda

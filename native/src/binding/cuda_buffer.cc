@@ -5,6 +5,7 @@
 // Each throws "<op>: Graft was built without CUDA ..." (stub) or "<op>: no CUDA device: <reason>".
 #include "binding/cuda_buffer.h"
 
+#include <cmath>
 #include <exception>
 #include <string>
 
@@ -50,6 +51,7 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
   }
 
   DeviceFloats floats() const { return DeviceFloats{static_cast<float*>(data_), bytes_ / 4, device_}; }
+  int64_t bytes() const { return bytes_; }
   bool disposed() const { return disposed_; }
 
  private:
@@ -107,6 +109,39 @@ Napi::Value Download(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Any typed array's bytes (Uint8Array, Uint16Array, BigInt64Array, ...): what tensors of every dtype hold.
+Span<uint8_t> any_bytes(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
+  const Napi::Value v = i < info.Length() ? info[i] : info.Env().Undefined();
+  if (!v.IsTypedArray()) args.fail_type("argument '" + std::string(name) + "' must be a typed array");
+  auto array = v.As<Napi::TypedArray>();
+  auto* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  return Span<uint8_t>{data, static_cast<int64_t>(array.ByteLength())};
+}
+
+// cudaWriteBytes(dst, data): the bytes of any typed array into the start of a buffer or slice.
+Napi::Value WriteBytes(const Napi::CallbackInfo& info) {
+  Args args(info, "cudaWriteBytes");
+  args.expect_count(2);
+  const DeviceBytes dst = device_bytes(info, args, 0, "dst");
+  const Span<uint8_t> src = any_bytes(info, args, 1, "data");
+  if (src.size > dst.bytes)
+    args.fail("argument 'data' has " + std::to_string(src.size) + " bytes but 'dst' holds only " + std::to_string(dst.bytes));
+  if (src.size > 0) cuda::upload("cudaWriteBytes", dst.device, dst.data, src.data, static_cast<size_t>(src.size));
+  return info.Env().Undefined();
+}
+
+// cudaReadBytes(src, out): the first out.byteLength bytes of a buffer or slice, after all queued work.
+Napi::Value ReadBytes(const Napi::CallbackInfo& info) {
+  Args args(info, "cudaReadBytes");
+  args.expect_count(2);
+  const DeviceBytes src = device_bytes(info, args, 0, "src");
+  const Span<uint8_t> out = any_bytes(info, args, 1, "out");
+  if (out.size > src.bytes)
+    args.fail("argument 'out' has " + std::to_string(out.size) + " bytes but 'src' holds only " + std::to_string(src.bytes));
+  if (out.size > 0) cuda::download("cudaReadBytes", src.device, out.data, src.data, static_cast<size_t>(out.size));
+  return info.Env().Undefined();
+}
+
 Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   const cuda::DeviceMemoryStats s = cuda::device_memory_stats("cudaMemoryStats");
   Napi::Object out = Napi::Object::New(info.Env());
@@ -133,11 +168,43 @@ Napi::Value Synchronize(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-DeviceFloats device_floats(Napi::Value value, const Args& args, const std::string& name) {
+DeviceBytes device_bytes(Napi::Value value, const Args& args, const std::string& name) {
+  const std::string what = "argument '" + name + "' must be a CUDA device buffer made by cudaAlloc() or a slice "
+                           "{ buffer, byteOffset, byteLength } of one";
   DeviceBuffer* buffer = DeviceBuffer::From(value);
-  if (buffer == nullptr) args.fail_type("argument '" + name + "' must be a CUDA device buffer made by cudaAlloc()");
+  int64_t offset = 0, length = -1;
+  if (buffer == nullptr && value.IsObject()) {  // a slice
+    Napi::Object slice = value.As<Napi::Object>();
+    buffer = DeviceBuffer::From(slice.Get("buffer"));
+    const Napi::Value o = slice.Get("byteOffset"), l = slice.Get("byteLength");
+    if (buffer == nullptr || !o.IsNumber() || !l.IsNumber()) args.fail_type(what);
+    const double od = o.As<Napi::Number>().DoubleValue(), ld = l.As<Napi::Number>().DoubleValue();
+    if (!(od >= 0 && ld >= 0 && od == std::floor(od) && ld == std::floor(ld) && od + ld <= 9.0e15))
+      args.fail("argument '" + name + "' has a byteOffset or byteLength that is not an integer >= 0");
+    offset = static_cast<int64_t>(od);
+    length = static_cast<int64_t>(ld);
+  }
+  if (buffer == nullptr) args.fail_type(what);
   if (buffer->disposed()) args.fail("argument '" + name + "' is a disposed CUDA device buffer");
-  return buffer->floats();
+  const DeviceFloats whole = buffer->floats();
+  const int64_t bytes = buffer->bytes();
+  if (length < 0) length = bytes;
+  if (offset + length > bytes)
+    args.fail("argument '" + name + "' is a slice of bytes [" + std::to_string(offset) + ", " +
+              std::to_string(offset + length) + ") of a buffer of " + std::to_string(bytes) + " bytes");
+  auto* base = reinterpret_cast<uint8_t*>(whole.data);
+  return DeviceBytes{length == 0 ? nullptr : base + offset, length, whole.device};
+}
+
+DeviceBytes device_bytes(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
+  return device_bytes(i < info.Length() ? info[i] : info.Env().Undefined(), args, name);
+}
+
+DeviceFloats device_floats(Napi::Value value, const Args& args, const std::string& name) {
+  const DeviceBytes b = device_bytes(value, args, name);
+  if (reinterpret_cast<uintptr_t>(b.data) % 4 != 0)
+    args.fail("argument '" + name + "' must start on a 4-byte boundary to be read as 4-byte elements");
+  return DeviceFloats{reinterpret_cast<float*>(b.data), b.bytes / 4, b.device};
 }
 
 DeviceFloats device_floats(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name) {
@@ -157,6 +224,8 @@ GRAFT_BINDING(cuda_buffer) {
   exports.Set("CudaDeviceBuffer", DeviceBuffer::Define(env));
   Export(exports, "cudaUpload", Upload);
   Export(exports, "cudaDownload", Download);
+  Export(exports, "cudaWriteBytes", WriteBytes);
+  Export(exports, "cudaReadBytes", ReadBytes);
   Export(exports, "cudaMemoryStats", MemoryStats);
   Export(exports, "cudaEmptyCache", EmptyCache);
   Export(exports, "cudaSynchronize", Synchronize);

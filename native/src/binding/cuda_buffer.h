@@ -14,6 +14,13 @@
 
 namespace graft::binding {
 
+// A device buffer (or a byte range of one) seen as raw bytes.
+struct DeviceBytes {
+  uint8_t* data = nullptr;  // device pointer (nullptr when the range holds 0 bytes)
+  int64_t bytes = 0;
+  int device = 0;
+};
+
 // A device buffer seen as float32 elements.
 struct DeviceFloats {
   float* data = nullptr;  // device pointer (nullptr when the buffer holds 0 bytes)
@@ -21,9 +28,13 @@ struct DeviceFloats {
   int device = 0;
 };
 
-// Reads argument i as a live CudaDeviceBuffer, or throws "<op>: argument '<name>' must be ...".
+// Reads argument i as a live CudaDeviceBuffer, or as a slice of one: a plain object
+// { buffer, byteOffset, byteLength } (what a tensor's packed elements are); otherwise throws
+// "<op>: argument '<name>' must be ...". device_floats also needs the slice aligned to 4 bytes.
 DeviceFloats device_floats(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name);
 DeviceFloats device_floats(Napi::Value value, const Args& args, const std::string& name);  // e.g. an array item
+DeviceBytes device_bytes(const Napi::CallbackInfo& info, const Args& args, size_t i, const char* name);
+DeviceBytes device_bytes(Napi::Value value, const Args& args, const std::string& name);
 
 // Throws unless every buffer lives on the first one's device.
 void require_same_device(const Args& args, std::initializer_list<std::pair<const char*, DeviceFloats>> buffers);

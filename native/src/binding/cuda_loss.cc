@@ -1,5 +1,6 @@
 // cudaCrossEntropy(logits, n, c, targets?, softTargets?, weights?, labelSmoothing, ignoreIndex, reduction, losses,
 //                  dlogits?): loss.cc's arguments over device buffers; `targets` holds int32 class indices.
+// cudaBceWithLogits(logits, targets, n, c, posWeight?, reduction, losses, dlogits?).
 // Hard targets stay on the device, so their values are not checked here (see graft/cuda_ops.h).
 #include <string>
 
@@ -66,8 +67,46 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cudaBceWithLogits(logits, targets, n, c, posWeight?, reduction, losses, dlogits?).
+Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
+  Args args(info, "cudaBceWithLogits");
+  args.expect_count(7);
+  BceWithLogitsArgs a;
+  const DeviceFloats logits = device_floats(info, args, 0, "logits"), targets = device_floats(info, args, 1, "targets");
+  a.n = args.integer(2, "n");
+  a.c = args.integer(3, "c", 1);
+  const std::string dims = "n=" + std::to_string(a.n) + ", c=" + std::to_string(a.c);
+  if (double(a.n) * double(a.c) > 9.0e15) args.fail("too many elements (" + dims + ")");
+  require_device_size(args, logits, "logits", a.n * a.c, dims);
+  require_device_size(args, targets, "targets", a.n * a.c, dims);
+  a.reduction = read_reduction(args, 5);
+  const DeviceFloats losses = device_floats(info, args, 6, "losses");
+  require_device_size(args, losses, "losses", a.reduction == Reduction::None ? a.n * a.c : 1, dims);
+  require_same_device(args, {{"logits", logits}, {"targets", targets}, {"losses", losses}});
+  a.logits = logits.data;
+  a.targets = targets.data;
+  a.losses = losses.data;
+  if (!args.is_undefined(4)) {
+    const DeviceFloats pw = device_floats(info, args, 4, "posWeight");
+    require_device_size(args, pw, "posWeight", a.c, dims);
+    require_same_device(args, {{"logits", logits}, {"posWeight", pw}});
+    a.pos_weight = pw.data;
+  }
+  if (!args.is_undefined(7)) {
+    const DeviceFloats dlogits = device_floats(info, args, 7, "dlogits");
+    require_device_size(args, dlogits, "dlogits", a.n * a.c, dims);
+    require_same_device(args, {{"logits", logits}, {"dlogits", dlogits}});
+    a.dlogits = dlogits.data;
+  }
+  cuda::bce_with_logits(a, logits.device);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
-GRAFT_BINDING(cuda_loss) { Export(exports, "cudaCrossEntropy", CrossEntropy); }
+GRAFT_BINDING(cuda_loss) {
+  Export(exports, "cudaCrossEntropy", CrossEntropy);
+  Export(exports, "cudaBceWithLogits", BceWithLogits);
+}
 
 }  // namespace graft::binding

@@ -64,4 +64,39 @@ void random_uniform(float*, int64_t, uint64_t, uint64_t, double, double, int) { 
 void random_normal(float*, int64_t, uint64_t, uint64_t, double, double, int) { unavailable("cudaRandomNormal"); }
 void random_bernoulli(float*, int64_t, double, uint64_t, uint64_t, int) { unavailable("cudaRandomBernoulli"); }
 
+void fill(void*, int64_t, int, uint64_t, int) { unavailable("cudaFill"); }
+void strided_copy(const Dims&, const void*, const Dims&, void*, const Dims&, int, int) { unavailable("cudaStridedCopy"); }
+void cast(const void*, DType, void*, DType, int64_t, double, int) { unavailable("cudaCast"); }
+void where(const Dims&, const float*, const Dims&, const float*, const Dims&, const float*, const Dims&, float*, int) {
+  unavailable("cudaWhere");
+}
+
+void max_pool2d_forward(const Pool2dParams&, const float*, float*, int32_t*, int) { unavailable("cudaMaxPool2dForward"); }
+void max_pool2d_backward(const Pool2dParams&, const float*, const int32_t*, float*, int) {
+  unavailable("cudaMaxPool2dBackward");
+}
+void avg_pool2d_forward(const Pool2dParams&, const float*, float*, int) { unavailable("cudaAvgPool2dForward"); }
+void avg_pool2d_backward(const Pool2dParams&, const float*, float*, int) { unavailable("cudaAvgPool2dBackward"); }
+void adaptive_avg_pool2d_forward(const AdaptivePool2dParams&, const float*, float*, int) {
+  unavailable("cudaAdaptiveAvgPool2dForward");
+}
+void adaptive_avg_pool2d_backward(const AdaptivePool2dParams&, const float*, float*, int) {
+  unavailable("cudaAdaptiveAvgPool2dBackward");
+}
+
+void index_select(const float*, int64_t, int64_t, int64_t, const int32_t*, int64_t, float*, int) {
+  unavailable("cudaIndexSelect");
+}
+void index_add(const float*, int64_t, int64_t, int64_t, const int32_t*, int64_t, float*, int) { unavailable("cudaIndexAdd"); }
+void gather(const float*, int64_t, int64_t, int64_t, const int32_t*, int64_t, float*, int) { unavailable("cudaGather"); }
+void scatter_add(const float*, int64_t, int64_t, int64_t, const int32_t*, int64_t, float*, int) {
+  unavailable("cudaScatterAdd");
+}
+void one_hot(const int32_t*, int64_t, int64_t, float*, int) { unavailable("cudaOneHot"); }
+
+void dropout(const float*, float*, uint8_t*, int64_t, double, uint64_t, uint64_t, int) { unavailable("cudaDropout"); }
+void dropout_backward(const float*, const uint8_t*, int64_t, double, float*, int) { unavailable("cudaDropoutBackward"); }
+
+void bce_with_logits(const BceWithLogitsArgs&, int) { unavailable("cudaBceWithLogits"); }
+
 }  // namespace graft::cuda

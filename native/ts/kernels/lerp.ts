@@ -2,10 +2,10 @@
  * lerp: `out = a + w * (b - a)` over float32 arrays of one length, on the CPU or on a CUDA device.
  */
 import { kernel, type Impl } from '../addon.js';
-import type { DeviceBuffer } from '../cuda.js';
+import type { DeviceRef } from '../cuda.js';
 
 type RawLerp = (a: Float32Array, b: Float32Array, w: Float32Array, out: Float32Array) => void;
-type RawCudaLerp = (a: DeviceBuffer, b: DeviceBuffer, w: DeviceBuffer, out: DeviceBuffer) => void;
+type RawCudaLerp = (a: DeviceRef, b: DeviceRef, w: DeviceRef, out: DeviceRef) => void;
 
 /**
  * `out[i] = a[i] + w[i] * (b[i] - a[i])` for i < a.length, written in place into `out`. `out` may be
@@ -27,6 +27,6 @@ export function lerp(a: Float32Array, b: Float32Array, w: Float32Array, out: Flo
  * @example
  * cudaLerp(ema, params, weights, ema); // ema += weights * (params - ema)
  */
-export function cudaLerp(a: DeviceBuffer, b: DeviceBuffer, w: DeviceBuffer, out: DeviceBuffer): void {
+export function cudaLerp(a: DeviceRef, b: DeviceRef, w: DeviceRef, out: DeviceRef): void {
   kernel<RawCudaLerp>('cudaLerp')(a, b, w, out);
 }

@@ -28,13 +28,13 @@ export function recordToTensor(record: TensorRecord): Tensor {
 }
 
 /**
- * A record holding a packed copy of a CPU tensor's data.
+ * A record holding a packed copy of a tensor's data (downloaded from its device).
  * @example
  * tensorToRecord(model.stateDict().get('fc.weight')!); // { dtype: 'F32', shape: [10, 64], data }
  */
 export function tensorToRecord(t: Tensor): TensorRecord {
-  if (t.device !== 'cpu') throw new Error(`tensorToRecord: tensor is on ${t.device}; only cpu tensors can be saved`);
-  const data = t.dataSync<DType>().slice();
+  // A device tensor's dataSync() is already a downloaded copy; a CPU one's may be a view of its storage.
+  const data = t.device === 'cpu' ? t.dataSync<DType>().slice() : t.dataSync<DType>();
   return { dtype: TO_FILE[t.dtype], shape: [...t.shape], data } as TensorRecord;
 }
 

@@ -234,7 +234,7 @@ export function normal_(t: Tensor, mean: number, std: number, gen: Generator = d
  */
 export function constant_(t: Tensor, value: number): Tensor {
   checkTarget(t);
-  t.dataSync().fill(value);
+  backendFor(t.device).fill(t, value);  // any device
   return t;
 }
 

@@ -12,6 +12,8 @@ import { Storage, parseDevice, type Device } from '../tensor/storage.js';
 import type { DType } from '../tensor/dtype.js';
 import { shapeString } from '../tensor/shape.js';
 import { matchesName, type NamePattern } from './pattern.js';
+import { noGrad } from '../autograd/graph.js';
+import { copyInto } from '../ops/inplace.js';
 
 /** What `loadStateDict` found (and, when not strict, skipped). */
 export interface LoadReport {
@@ -331,16 +333,18 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /**
-   * Moves parameters and buffers to `device`. Only 'cpu' tensors exist today, so any other device
-   * is refused with the reason.
+   * Moves every parameter and buffer (with their gradients) to `device` in place: the tensor objects
+   * stay the same, so optimizers built before or after keep working. Throws, moving nothing, when
+   * the device is unusable ("built without CUDA", "no CUDA device").
    * @example
-   * model.to('cpu');
+   * model.to('cuda'); // then feed it x.to('cuda')
    */
   to(device: Device | string): this {
     const target = parseDevice(device, `${this.constructor.name}.to`);
-    for (const [name, t] of this.stateDict()) {
-      if (t.device !== target) throw new Error(`${this.constructor.name}.to: '${name}' is on ${t.device}, cannot move to ${target}`);
-    }
+    const seen = new Set<Tensor>();
+    for (const [, t] of this.namedParameters()) seen.add(t);
+    for (const [, b] of this.namedBuffers()) seen.add(b);
+    for (const t of seen) if (t.device !== target) t.moveDataTo(target);
     return this;
   }
 
@@ -394,13 +398,12 @@ export function describeReport(r: LoadReport): string {
   return parts.length ? parts.join('; ') : 'all keys match';
 }
 
-/** Copies `src` into `dst` in place, converting the dtype. */
+/** Copies `src` into `dst` in place, converting the dtype and moving across devices. */
 function copyStateInto(dst: Tensor, src: Tensor, key: string): void {
-  if (dst.device !== 'cpu' || src.device !== 'cpu') throw new Error(`loadStateDict: '${key}': only cpu tensors can be loaded`);
-  const converted = src.dtype === dst.dtype ? src : src.to(dst.dtype);
-  const values = converted.dataSync<DType>();
-  const target = dst.dataSync<DType>();
-  if (target.length !== values.length) throw new Error(`loadStateDict: '${key}' has ${values.length} elements, expected ${target.length}`);
-  (target as Float32Array).set(values as Float32Array);
-  if (converted !== src) converted.dispose();
+  if (dst.numel !== src.numel) throw new Error(`loadStateDict: '${key}' has ${src.numel} elements, expected ${dst.numel}`);
+  noGrad(() => {
+    const view = src.reshape(dst.shape);
+    copyInto(dst, view);
+    if (view !== src) view.dispose();
+  });
 }

@@ -6,6 +6,29 @@ import * as F from '../ops/functional.js';
 import { constant_ } from './init.js';
 import { checkSize } from './linear.js';
 import { Module, zerosKept } from './module.js';
+import { noGrad } from '../autograd/graph.js';
+import { affineInPlace, copyInto } from '../ops/inplace.js';
+
+/**
+ * Adds 1 to an int64 batch counter in place and returns a reader of the new count. On the CPU the
+ * count is written directly; on a GPU it is incremented by kernels (through float32, exact below
+ * 2^24 batches) and only read back, waiting for the device, when the reader is called.
+ */
+function countBatch(counter: Tensor): () => number {
+  if (counter.device === 'cpu') {
+    const count = counter.dataSync<'int64'>();
+    count[0] += 1n;
+    const value = Number(count[0]);
+    return () => value;
+  }
+  noGrad(() => {
+    const asFloat = counter.to('float32');
+    affineInPlace(asFloat, 1, 1);
+    copyInto(counter, asFloat);
+    asFloat.dispose();
+  });
+  return () => counter.item();
+}
 
 /** Options of the batch norm layers (PyTorch's defaults). */
 export interface BatchNormOptions {
@@ -82,9 +105,8 @@ abstract class BatchNormBase extends Module {
     const useBatchStats = (this.training && !this.frozenStats) || this.runningMean === null;
     let factor = this.momentum ?? 0;
     if (this.training && !this.frozenStats && this.numBatchesTracked !== null) {
-      const count = this.numBatchesTracked.dataSync<'int64'>();
-      count[0] += 1n;
-      if (this.momentum === null) factor = 1 / Number(count[0]);
+      const count = countBatch(this.numBatchesTracked);
+      if (this.momentum === null) factor = 1 / count();
     }
     return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
       training: useBatchStats, momentum: this.runningMean !== null && useBatchStats ? factor : 0, eps: this.eps,

@@ -7,6 +7,7 @@ import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat, type DType,
 import type { NestedArray, Tensor } from '../tensor/tensor.js';
 import { empty } from './creation.js';
 import { contiguous } from './views.js';
+import { readElements, readStorage } from '../tensor/transfer.js';
 
 /** Reads storage element `i` of `t` as a number (decoding float16/bfloat16, int64 as Number). */
 function read(t: Tensor, data: TypedArray, i: number): number {
@@ -30,6 +31,7 @@ export function elementAt(t: Tensor, flat: number): number {
     pos += (rest % size) * t.strides[d];
     rest = Math.floor(rest / size);
   }
+  if (t.device !== 'cpu') return read(t, readStorage(t, pos, 1), 0);  // one element downloaded
   return read(t, t.storage.data as TypedArray, pos);
 }
 
@@ -39,6 +41,7 @@ export function elementAt(t: Tensor, flat: number): number {
  * toNested(tensor([[1, 2]])); // [[1, 2]]
  */
 export function toNested(t: Tensor): NestedArray {
+  if (t.device !== 'cpu') return nestPacked(t, readElements(t));
   const data = t.storage.data as TypedArray;
   const asBool = t.dtype === 'bool';
   const walk = (dim: number, pos: number): NestedArray => {
@@ -51,6 +54,22 @@ export function toNested(t: Tensor): NestedArray {
     return out;
   };
   return walk(0, t.offset);
+}
+
+/** Nested arrays from the packed row-major elements of `t` (downloaded from its device). */
+function nestPacked(t: Tensor, data: TypedArray): NestedArray {
+  const asBool = t.dtype === 'bool';
+  let next = 0;
+  const walk = (dim: number): NestedArray => {
+    if (dim === t.ndim) {
+      const v = read(t, data, next++);
+      return asBool ? v !== 0 : v;
+    }
+    const out: NestedArray[] = new Array(t.shape[dim]);
+    for (let i = 0; i < t.shape[dim]; i++) out[i] = walk(dim + 1);
+    return out;
+  };
+  return walk(0);
 }
 
 function encode(dtype: DType, v: number): number | bigint {
@@ -87,7 +106,8 @@ export function toDType(x: Tensor, dtype: DType): Tensor {
     const kernelCast =
       (dtype === 'float32' && (src.dtype === 'int32' || src.dtype === 'uint8' || src.dtype === 'bool')) ||
       (dtype === 'int32' && src.dtype === 'float32');
-    if (kernelCast) {
+    // The CUDA cast kernel converts every pair with the rules of `encode` below.
+    if (kernelCast || x.device !== 'cpu') {
       backendFor(x.device).cast(src, out, 1);
     } else {
       const from = src.storage.data as TypedArray;

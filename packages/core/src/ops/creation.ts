@@ -6,6 +6,7 @@ import { checkShape, numel, shapeString, type Shape } from '../tensor/shape.js';
 import { Storage, parseDevice, type Device } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendFor } from '../tensor/backend.js';
+import { toDevice } from './device.js';
 
 /** Options of creation functions. */
 export interface CreateOptions {
@@ -27,7 +28,14 @@ export interface RandomOptions extends CreateOptions {
 /** Nested arrays of numbers, booleans or bigints. */
 export type NestedInput = number | boolean | bigint | readonly NestedInput[];
 
-function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
+/** Moves a tensor built on the host to the requested device, then sets requiresGrad. */
+function finish(built: Tensor, options: CreateOptions | undefined): Tensor {
+  let t = built;
+  const device = parseDevice(options?.device, 'tensor');
+  if (t.device !== device) {
+    t = toDevice(built, device);
+    built.dispose();
+  }
   if (options?.requiresGrad) t.setRequiresGrad(true);
   return t;
 }
@@ -244,7 +252,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
  * eye(3);
  */
 export function eye(n: number, m = n, options?: CreateOptions): Tensor {
-  const t = zeros([n, m], { ...options, requiresGrad: false });
+  const t = zeros([n, m], { ...options, device: 'cpu', requiresGrad: false });  // written on the host, then moved
   const data = t.storage.data as TypedArray;
   for (let i = 0; i < Math.min(n, m); i++) {
     if (data instanceof BigInt64Array) data[i * m + i] = 1n;

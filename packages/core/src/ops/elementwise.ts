@@ -36,7 +36,7 @@ export function checkPair(op: string, a: Tensor, b: Tensor): void {
   checkFloat(op, a);
   checkFloat(op, b);
   if (a.device !== b.device) {
-    throw new Error(`${op}: tensors are on different devices (${a.device} and ${b.device})`);
+    throw new Error(`${op}: tensors are on different devices (${a.device}, ${b.device})`);
   }
 }
 

@@ -115,7 +115,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   for (const t of tensors) {
     t.assertAlive('cat');
     if (t.dtype !== first.dtype) throw new Error(`cat: dtype mismatch (${first.dtype} and ${t.dtype})`);
-    if (t.device !== first.device) throw new Error(`cat: tensors are on different devices (${first.device} and ${t.device})`);
+    if (t.device !== first.device) throw new Error(`cat: tensors are on different devices (${first.device}, ${t.device})`);
     if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
       throw new Error(`cat: shapes ${shapeString(first.shape)} and ${shapeString(t.shape)} differ outside dim ${d}`);
     }

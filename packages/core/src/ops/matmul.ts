@@ -146,7 +146,7 @@ function matmulBackward(gy: Tensor, a: Tensor, b: Tensor, needA: boolean, needB:
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkFloat('matmul', a);
   checkFloat('matmul', b);
-  if (a.device !== b.device) throw new Error(`matmul: tensors are on different devices (${a.device} and ${b.device})`);
+  if (a.device !== b.device) throw new Error(`matmul: tensors are on different devices (${a.device}, ${b.device})`);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both operands need at least 1 dim (got ${shapeString(a.shape)} and ${shapeString(b.shape)})`);
   }

@@ -1,7 +1,8 @@
 /**
  * Adam and AdamW (torch.optim.Adam / AdamW, 1.13) over the native fused `adamStep` kernel.
  */
-import { adamStep } from '@graft/native';
+import { adamStep, cudaAdamStep, type DeviceSlice } from '@graft/native';
+import { storageSlice } from '../tensor/transfer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, checkNonNegative, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
@@ -24,6 +25,19 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     for (const k of ['beta1', 'beta2'] as const) {
       if (!(h[k] >= 0 && h[k] < 1)) throw new Error(`${this.name}: option '${k}' must be in [0, 1), got ${h[k]}`);
     }
+  }
+
+  protected override updateOnDevice(param: Tensor, grad: DeviceSlice, g: ParamGroup<AdamOptions>): void {
+    const s = this.state.get(param) ?? { step: 0 };
+    this.state.set(param, s);
+    s.step = (s.step as number) + 1;
+    cudaAdamStep({
+      param: storageSlice(param, param.offset, param.numel), grad,
+      expAvg: this.deviceBuffer(param, 'expAvg'), expAvgSq: this.deviceBuffer(param, 'expAvgSq'),
+      maxExpAvgSq: g.amsgrad ? this.deviceBuffer(param, 'maxExpAvgSq') : undefined, step: s.step,
+      lr: g.lr, beta1: g.beta1, beta2: g.beta2, eps: g.eps, weightDecay: g.weightDecay,
+      decoupledWeightDecay: this.decoupled, amsgrad: g.amsgrad, maximize: g.maximize,
+    });
   }
 
   protected update(param: Tensor, grad: Float32Array, g: ParamGroup<AdamOptions>): void {

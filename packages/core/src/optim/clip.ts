@@ -1,7 +1,8 @@
 /**
  * Gradient clipping by total norm (torch.nn.utils.clip_grad_norm_).
  */
-import { clipGradNorm as clipKernel } from '@graft/native';
+import { clipGradNorm as clipKernel, cudaClipGradNorm, type DeviceSlice } from '@graft/native';
+import { storageSlice } from '../tensor/transfer.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -16,12 +17,18 @@ import type { Tensor } from '../tensor/tensor.js';
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType = 2): number {
   if (!(maxNorm >= 0) || !Number.isFinite(maxNorm)) throw new Error(`clipGradNorm: argument 'maxNorm' must be a finite number >= 0, got ${maxNorm}`);
   if (!(normType > 0)) throw new Error(`clipGradNorm: argument 'normType' must be > 0 or Infinity, got ${normType}`);
-  const grads: Float32Array[] = [];
+  const grads: Tensor[] = [];
   for (const p of params) {
     if (p.grad === null) continue;
     if (!p.grad.isContiguous()) throw new Error('clipGradNorm: a gradient is not packed');
-    grads.push(p.grad.dataSync());
+    if (grads.length > 0 && p.grad.device !== grads[0].device) {
+      throw new Error(`clipGradNorm: tensors are on different devices (${grads[0].device}, ${p.grad.device})`);
+    }
+    grads.push(p.grad);
   }
   if (grads.length === 0) return 0;
-  return clipKernel(grads, maxNorm, normType);
+  if (grads[0].device === 'cpu') return clipKernel(grads.map((g) => g.dataSync()), maxNorm, normType);
+  // On a GPU the norm is reduced on the device and read back (the one wait of this call).
+  const slices: DeviceSlice[] = grads.map((g) => storageSlice(g, g.offset, g.numel));
+  return cudaClipGradNorm(slices, maxNorm, normType);
 }

@@ -1,9 +1,13 @@
 /**
  * Optimizer base: parameter groups with per-group hyperparameters (PyTorch's `param_groups`),
  * per-parameter state, `zeroGrad()`, and a state dict that round-trips through checkpoints.
- * Updates run in place on the parameters' storage through the native fused kernels.
+ * Updates run in place on the parameters' storage through the native fused kernels, on the CPU or,
+ * for parameters on a GPU, through the CUDA kernels with the state kept on the device.
  */
+import { cudaAlloc, cudaDownload, cudaUpload, type DeviceBuffer, type DeviceSlice } from '@graft/native';
+import { cudaIndex } from '../tensor/storage.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { storageSlice } from '../tensor/transfer.js';
 
 /** Hyperparameters are numbers or flags. */
 export type Hyper = Record<string, number | boolean>;
@@ -39,6 +43,11 @@ export abstract class Optimizer<O extends Hyper> {
   readonly state = new Map<Tensor, ParamState>();
   readonly defaults: Readonly<O>;
   protected readonly name: string;
+  /**
+   * Device copies of the float32 state of parameters on a GPU. While a parameter has them they are
+   * the live state and its host arrays in `state` are stale; `stateDict()` downloads them first.
+   */
+  private readonly deviceState = new Map<Tensor, Map<string, DeviceBuffer>>();
 
   protected constructor(name: string, params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>, defaults: O) {
     this.name = name;
@@ -80,6 +89,55 @@ export abstract class Optimizer<O extends Hyper> {
   protected abstract update(param: Tensor, grad: Float32Array, group: ParamGroup<O>): void;
 
   /**
+   * Updates one parameter on a GPU in place from its packed gradient (a byte range of device memory);
+   * state buffers come from {@link deviceBuffer}. Optimizers without a CUDA step refuse GPU parameters.
+   */
+  protected updateOnDevice(param: Tensor, grad: DeviceSlice, group: ParamGroup<O>): void {
+    void grad;
+    void group;
+    throw new Error(`${this.name}: has no CUDA step; parameter [${param.shape.join(', ')}] is on ${param.device}`);
+  }
+
+  /**
+   * The device copy of the float32 state `name` of a GPU parameter, uploaded from the host array in
+   * `state` on first use (zeros when the host has none yet).
+   */
+  protected deviceBuffer(param: Tensor, name: string): DeviceBuffer {
+    let buffers = this.deviceState.get(param);
+    const device = cudaIndex(param.device);
+    const existing = buffers?.get(name);
+    if (existing !== undefined && existing.device === device) return existing;
+    if (existing !== undefined) this.pullDeviceState(param);  // the parameter moved to another GPU
+    buffers = this.deviceState.get(param) ?? new Map<string, DeviceBuffer>();
+    this.deviceState.set(param, buffers);
+    const s = this.state.get(param) ?? {};
+    this.state.set(param, s);
+    const host = s[name] instanceof Float32Array ? s[name] : new Float32Array(param.numel);
+    s[name] = host;
+    const buffer = cudaAlloc(param.numel * 4, device);
+    cudaUpload(buffer, host);
+    buffers.set(name, buffer);
+    return buffer;
+  }
+
+  /** Downloads a parameter's device state into its host arrays and frees the device copies. */
+  private pullDeviceState(param: Tensor): void {
+    const buffers = this.deviceState.get(param);
+    if (buffers === undefined) return;
+    const s = this.state.get(param);
+    for (const [name, buffer] of buffers) {
+      const host = s?.[name];
+      if (host instanceof Float32Array) cudaDownload(buffer, host);
+      buffer.dispose();
+    }
+    this.deviceState.delete(param);
+  }
+
+  private dropDeviceState(): void {
+    for (const buffers of this.deviceState.values()) for (const b of buffers.values()) b.dispose();
+    this.deviceState.clear();
+  }
+  /**
    * One optimization step over every parameter that has a gradient.
    * @example
    * loss.backward(); opt.step(); opt.zeroGrad();
@@ -91,8 +149,25 @@ export abstract class Optimizer<O extends Hyper> {
         if (p.grad.numel !== p.numel) {
           throw new Error(`${this.name}: gradient of shape [${p.grad.shape.join(', ')}] does not match parameter [${p.shape.join(', ')}]`);
         }
-        this.update(p, p.grad.dataSync(), group);
+        if (p.grad.device !== p.device) {
+          throw new Error(`${this.name}: tensors are on different devices (${p.device}, ${p.grad.device}): a parameter and its gradient`);
+        }
+        if (p.device === 'cpu') {
+          this.pullDeviceState(p);  // it trained on a GPU before
+          this.update(p, p.grad.dataSync(), group);
+        } else {
+          this.stepOnDevice(p, p.grad, group);
+        }
       }
+    }
+  }
+
+  private stepOnDevice(p: Tensor, grad: Tensor, group: ParamGroup<O>): void {
+    const packed = grad.isContiguous() ? grad : grad.contiguous();
+    try {
+      this.updateOnDevice(p, storageSlice(packed, packed.offset, packed.numel), group);
+    } finally {
+      if (packed !== grad) packed.dispose();
     }
   }
 
@@ -111,6 +186,7 @@ export abstract class Optimizer<O extends Hyper> {
    * const saved = opt.stateDict();
    */
   stateDict(): OptimizerStateDict {
+    for (const p of [...this.deviceState.keys()]) this.pullDeviceState(p);
     const state: Record<number, ParamState> = {};
     const paramGroups: OptimizerStateDict['paramGroups'] = [];
     let index = 0;
@@ -141,6 +217,7 @@ export abstract class Optimizer<O extends Hyper> {
       for (const [k, v] of Object.entries(g)) if (k !== 'params' && k in this.defaults) group[k] = v;
     });
     this.state.clear();
+    this.dropDeviceState();  // re-uploaded from the loaded host state on the next GPU step
     for (const [key, s] of Object.entries(sd.state)) this.state.set(params[Number(key)], copyState(s));
   }
 

@@ -2,7 +2,8 @@
  * SGD with momentum, dampening, Nesterov and weight decay (torch.optim.SGD, 1.13), over the native
  * fused `sgdStep` kernel.
  */
-import { sgdStep } from '@graft/native';
+import { cudaSgdStep, sgdStep, type DeviceSlice } from '@graft/native';
+import { storageSlice } from '../tensor/transfer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, checkNonNegative, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
@@ -36,6 +37,16 @@ export class SGD extends Optimizer<SGDOptions> {
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
       throw new Error('SGD: nesterov needs momentum > 0 and dampening 0');
     }
+  }
+
+  protected override updateOnDevice(param: Tensor, grad: DeviceSlice, g: ParamGroup<SGDOptions>): void {
+    const firstStep = g.momentum !== 0 && !(this.state.get(param)?.momentumBuffer instanceof Float32Array);
+    cudaSgdStep({
+      param: storageSlice(param, param.offset, param.numel), grad,
+      momentumBuffer: g.momentum !== 0 ? this.deviceBuffer(param, 'momentumBuffer') : undefined,
+      lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weightDecay,
+      nesterov: g.nesterov, maximize: g.maximize, firstStep,
+    });
   }
 
   protected update(param: Tensor, grad: Float32Array, g: ParamGroup<SGDOptions>): void {

@@ -2,11 +2,15 @@
  * The device dispatch point. Every op reaches device code through `backendFor(tensor.device)`, and a
  * backend implements each kernel family once for its device. Arguments are tensors (their storage,
  * offset and strides say where the data is) plus sizes; outputs are pre-allocated by the op and
- * written in place. A CUDA backend will implement this same interface over device storage.
+ * written in place. The CUDA backend (`cuda_backend.ts`) implements this same interface over device
+ * storage. Registered backends are wrapped so that a call mixing devices throws
+ * "<op>: tensors are on different devices (cpu, cuda:0)" before any kernel runs, and so that `copy`
+ * between two devices moves the data (the one op that may mix them).
  */
 import type { BinaryOpName, ReduceOpName, UnaryOpName, UnaryParams } from '../ops/types.js';
 import type { Device } from './storage.js';
 import type { Tensor } from './tensor.js';
+import { copyAcrossDevices } from './transfer.js';
 
 /** Sizes of a 2-D convolution: x (N,C,H,W), w (K,C/G,R,S), y (N,K,P,Q). */
 export interface Conv2dSizes {
@@ -164,14 +168,56 @@ export interface LayerNormBackwardTensors {
 }
 
 const backends = new Map<string, Backend>();
+/** Per canonical device ('cpu', 'cuda:0', ...): its kind's backend wrapped by `guarded`. */
+const guardedBackends = new Map<string, Backend>();
+
+function isTensorLike(value: unknown): value is Tensor {
+  return typeof value === 'object' && value !== null && 'storage' in value && 'strides' in value;
+}
+
+/** The first device among a call's tensors (top-level or fields of an argument object) that differs from `device`. */
+function foreignDevice(device: string, args: readonly unknown[]): string | null {
+  for (const arg of args) {
+    if (isTensorLike(arg)) {
+      if (arg.device !== device) return arg.device;
+    } else if (typeof arg === 'object' && arg !== null && !Array.isArray(arg)) {
+      for (const field of Object.values(arg)) if (isTensorLike(field) && field.device !== device) return field.device;
+    }
+  }
+  return null;
+}
+
+/** Each method checks that every tensor it gets lives on `device`; `copy` across devices transfers. */
+function guarded(backend: Backend, device: string): Backend {
+  const out: Record<string, unknown> = { device };
+  for (const [name, method] of Object.entries(backend)) {
+    if (typeof method !== 'function') continue;
+    const fn = method as (...args: unknown[]) => void;
+    out[name] = (...args: unknown[]): void => {
+      if (name === 'copy' && isTensorLike(args[0]) && isTensorLike(args[1]) && args[0].device !== args[1].device) {
+        copyAcrossDevices(args[0], args[1]);
+        return;
+      }
+      const other = foreignDevice(device, args);
+      if (other !== null) {
+        const op = typeof args[0] === 'string' ? args[0] : name;  // unary/binary/reduce name the op first
+        throw new Error(`${op}: tensors are on different devices (${device}, ${other})`);
+      }
+      fn.apply(backend, args);
+    };
+  }
+  return out as unknown as Backend;
+}
 
 /**
- * Registers the backend of a device (the CPU backend registers itself).
+ * Registers the backend of a device kind ('cpu', or 'cuda' for every CUDA device); the CPU backend
+ * registers itself, the CUDA backend on import of `cuda_backend.ts`.
  * @example
  * registerBackend(cudaBackend);
  */
 export function registerBackend(backend: Backend): void {
-  backends.set(backend.device === 'cuda' ? 'cuda' : backend.device.split(':')[0], backend);
+  backends.set(backend.device === 'cpu' ? 'cpu' : 'cuda', backend);
+  guardedBackends.clear();
 }
 
 /**
@@ -183,5 +229,13 @@ export function backendFor(device: Device): Backend {
   const key = device === 'cpu' ? 'cpu' : 'cuda';
   const backend = backends.get(key);
   if (backend === undefined) throw new Error(`@graft/core: no backend is registered for device '${device}'`);
-  return backend;
+  const canonical = device === 'cuda' ? 'cuda:0' : device;
+  let forDevice = guardedBackends.get(canonical);
+  if (forDevice === undefined) {
+    forDevice = guarded(backend, canonical);
+    guardedBackends.set(canonical, forDevice);
+  }
+  return forDevice;
 }
+
+

@@ -67,6 +67,7 @@ export function formatTensor(t: Tensor): string {
   let body = t.ndim === 0 ? (texts[0] ?? '').trim() : render(0, 0);
   if (t.numel === 0) body = t.ndim <= 1 ? '[]' : `[], size=(${t.shape.join(', ')})`;
   const extras: string[] = [];
+  if (t.device !== 'cpu') extras.push(`device='${t.device}'`);
   if (t.dtype !== 'float32') extras.push(`dtype=${t.dtype}`);
   if (t.gradFn !== null) extras.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) extras.push('requires_grad=True');

@@ -3,26 +3,59 @@
  * and freed deterministically when the last holder lets go.
  *
  * CPU storage comes from the native allocator (`allocBuffer`, 64-byte aligned, counted in
- * `memoryStats()`), so a kernel reads it without a copy. A CUDA storage will be another `device`
- * value with its own allocator; ops reach device code only through `backendFor(device)`.
+ * `memoryStats()`), so a kernel reads it without a copy. CUDA storage is a device buffer of the
+ * caching allocator (`cudaAlloc`, counted in `cudaMemoryStats()`); releasing the last holder gives
+ * it back to the cache at once. Ops reach device code only through `backendFor(device)`.
  */
-import { allocBuffer, freeBuffer } from '@graft/native';
+import { allocBuffer, capabilities, cudaAlloc, freeBuffer, type DeviceBuffer } from '@graft/native';
 import { arrayFor, itemSize, type DType, type DTypeArrays, type TypedArray } from './dtype.js';
 
-/** Where a tensor's memory lives. Only `'cpu'` exists today; CUDA devices will be `'cuda'`/`'cuda:N'`. */
+/** Where a tensor's memory lives: the CPU, or CUDA device N (`'cuda'` means `'cuda:0'`). */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+let cudaDeviceCount: number | undefined;
+let cudaReason = '';
+
+function probeCuda(): number {
+  if (cudaDeviceCount === undefined) {
+    const caps = capabilities();
+    cudaDeviceCount = caps.cudaDevices.length;
+    cudaReason = caps.cudaCompiled ? `no CUDA device: ${caps.cudaUnavailableReason}` : caps.cudaUnavailableReason;
+  }
+  return cudaDeviceCount;
+}
+
 /**
- * Checks a device name and returns it. Devices other than 'cpu' are not implemented yet.
+ * Checks a device name and returns its canonical form: 'cpu' or 'cuda:N' ('cuda' is 'cuda:0').
+ * A CUDA device must exist: otherwise the error says why ("Graft was built without CUDA ..." or
+ * "no CUDA device: ...").
  * @example
  * parseDevice('cpu'); // 'cpu'
+ * parseDevice(hasCuda ? 'cuda' : 'cpu'); // 'cuda:0' on a GPU machine
  */
 export function parseDevice(device: string | undefined, op = 'tensor'): Device {
   if (device === undefined || device === 'cpu') return 'cpu';
-  if (device === 'cuda' || /^cuda:\d+$/.test(device)) {
-    throw new Error(`${op}: device '${device}' is not supported by @graft/core tensors yet (only 'cpu')`);
-  }
-  throw new Error(`${op}: unknown device '${device}' (expected 'cpu', 'cuda' or 'cuda:N')`);
+  const match = /^cuda(?::(\d+))?$/.exec(device);
+  if (match === null) throw new Error(`${op}: unknown device '${device}' (expected 'cpu', 'cuda' or 'cuda:N')`);
+  const index = Number(match[1] ?? 0);
+  const count = probeCuda();
+  if (count === 0) throw new Error(`${op}: cannot use device '${device}': ${cudaReason}`);
+  if (index >= count) throw new Error(`${op}: device '${device}' does not exist (${count} CUDA device${count === 1 ? '' : 's'} found)`);
+  return `cuda:${index}`;
+}
+
+/**
+ * Whether tensors can live on CUDA device `index` here (the addon has CUDA and the GPU exists).
+ * @example
+ * const device = cudaDeviceAvailable() ? 'cuda' : 'cpu';
+ */
+export function cudaDeviceAvailable(index = 0): boolean {
+  return index < probeCuda();
+}
+
+/** The CUDA device index of a canonical device ('cuda:N'). */
+export function cudaIndex(device: Device): number {
+  return device === 'cuda' ? 0 : Number(device.slice(5));
 }
 
 /**
@@ -37,24 +70,28 @@ export class Storage<D extends DType = DType> {
   readonly length: number;
   private buffer: ArrayBuffer | null;
   private array: DTypeArrays[D] | null;
+  private onDevice: DeviceBuffer | null;
   private refs = 1;
 
-  private constructor(device: Device, dtype: D, length: number, buffer: ArrayBuffer) {
+  private constructor(device: Device, dtype: D, length: number, buffer: ArrayBuffer | null, onDevice: DeviceBuffer | null) {
     this.device = device;
     this.dtype = dtype;
     this.length = length;
     this.buffer = buffer;
-    this.array = arrayFor(dtype, buffer, 0, length);
+    this.array = buffer === null ? null : arrayFor(dtype, buffer, 0, length);
+    this.onDevice = onDevice;
   }
 
   /**
    * New storage of `length` elements; the contents are undefined until written.
    * @example
    * const s = Storage.alloc('int32', 10);
+   * const g = Storage.alloc('float32', 10, 'cuda'); // on a GPU machine
    */
   static alloc<D extends DType>(dtype: D, length: number, device: Device = 'cpu'): Storage<D> {
-    if (device !== 'cpu') parseDevice(device);
-    return new Storage(device, dtype, length, allocBuffer(length * itemSize(dtype)));
+    if (device === 'cpu') return new Storage(device, dtype, length, allocBuffer(length * itemSize(dtype)), null);
+    const canonical = parseDevice(device, 'Storage.alloc');
+    return new Storage(canonical, dtype, length, null, cudaAlloc(length * itemSize(dtype), cudaIndex(canonical)));
   }
 
   /**
@@ -70,8 +107,22 @@ export class Storage<D extends DType = DType> {
 
   /** The whole storage as a typed array (CPU only). Throws after the storage is freed. */
   get data(): DTypeArrays[D] {
-    if (this.array === null) throw new Error('tensor: this tensor has been disposed (its storage was freed)');
+    if (this.array === null) {
+      if (this.onDevice !== null) {
+        throw new Error(`tensor: the data is on ${this.device}; copy it to the CPU first with .to('cpu')`);
+      }
+      throw new Error('tensor: this tensor has been disposed (its storage was freed)');
+    }
     return this.array;
+  }
+
+  /** The device buffer of a CUDA storage. Throws for CPU storage and after the storage is freed. */
+  get deviceBuffer(): DeviceBuffer {
+    if (this.onDevice === null) {
+      if (this.device === 'cpu') throw new Error('tensor: this storage is on the CPU and has no device buffer');
+      throw new Error('tensor: this tensor has been disposed (its storage was freed)');
+    }
+    return this.onDevice;
   }
 
   /** Bytes held. */
@@ -86,23 +137,26 @@ export class Storage<D extends DType = DType> {
 
   /** Whether the memory was freed. */
   get freed(): boolean {
-    return this.buffer === null;
+    return this.buffer === null && this.onDevice === null;
   }
 
   /** Adds a holder. */
   retain(): this {
-    if (this.buffer === null) throw new Error('tensor: this tensor has been disposed (its storage was freed)');
+    if (this.freed) throw new Error('tensor: this tensor has been disposed (its storage was freed)');
     this.refs++;
     return this;
   }
 
   /** Drops a holder; the memory is freed when none is left. */
   release(): void {
-    if (this.buffer === null) return;
+    if (this.freed) return;
     if (--this.refs > 0) return;
     const buffer = this.buffer;
+    const onDevice = this.onDevice;
     this.buffer = null;
     this.array = null;
-    freeBuffer(buffer);
+    this.onDevice = null;
+    if (buffer !== null) freeBuffer(buffer);
+    onDevice?.dispose();
   }
 }

@@ -21,6 +21,8 @@ import * as vw from '../ops/views.js';
 import * as ix from '../ops/indexing.js';
 import * as cast from '../ops/cast.js';
 import * as lp from '../ops/lerp.js';
+import * as dev from '../ops/device.js';
+import { readElements } from './transfer.js';
 import type { ReduceOptions, SliceSpec } from '../ops/types.js';
 
 let nextId = 1;
@@ -39,11 +41,9 @@ export type Operand = Tensor | number;
 export class Tensor implements Scoped {
   /** A process-unique id (for debugging and maps). */
   readonly id = nextId++;
-  readonly storage: Storage;
   readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  /** Elements from the start of the storage to element [0, ..., 0]. */
-  readonly offset: number;
+  private store: Storage;
+  private layout: { strides: readonly number[]; offset: number };
   /** The gradient accumulated by `backward()` (leaves that require grad), owned by this tensor. */
   grad: Tensor | null = null;
   /** The node that made this tensor (null for leaves). */
@@ -64,11 +64,44 @@ export class Tensor implements Scoped {
    * const t = new Tensor(Storage.alloc('float32', 6), [2, 3]);
    */
   constructor(storage: Storage, shape: Shape, strides?: readonly number[], offset = 0) {
-    this.storage = storage;
+    this.store = storage;
     this.shape = shape;
-    this.strides = strides ?? contiguousStrides(shape);
-    this.offset = offset;
+    this.layout = { strides: strides ?? contiguousStrides(shape), offset };
     track(this);
+  }
+
+  /** The memory this tensor views (shared with its views). */
+  get storage(): Storage {
+    return this.store;
+  }
+
+  /** Elements to step in the storage per index of each dim. */
+  get strides(): readonly number[] {
+    return this.layout.strides;
+  }
+
+  /** Elements from the start of the storage to element [0, ..., 0]. */
+  get offset(): number {
+    return this.layout.offset;
+  }
+
+  /**
+   * @internal `Module.to`: moves this tensor's data (and its gradient) to `device` in place, keeping
+   * the object, so optimizers and modules holding it keep working. The data becomes packed.
+   */
+  moveDataTo(device: Device): void {
+    this.assertAlive('to');
+    const view = this.detach();
+    const moved = dev.toDevice(view, device);
+    if (moved !== view) {
+      const old = this.store;
+      this.store = moved.storage.retain();
+      this.layout = { strides: contiguousStrides(this.shape), offset: 0 };
+      old.release();
+      moved.dispose();
+    }
+    view.dispose();
+    this.grad?.moveDataTo(device);
   }
 
   /** The element type. */
@@ -234,14 +267,16 @@ export class Tensor implements Scoped {
   // ---- data access -------------------------------------------------------------------------
 
   /**
-   * The elements in row-major order. A packed tensor returns a view of its storage (no copy;
-   * it becomes empty when the storage is freed); a strided view returns a packed copy.
+   * The elements in row-major order. A packed CPU tensor returns a view of its storage (no copy;
+   * it becomes empty when the storage is freed); a strided view returns a packed copy; a CUDA
+   * tensor returns a new array downloaded from the device.
    * @example
    * zeros([2, 2]).dataSync(); // Float32Array(4)
    */
   dataSync<D extends DType = 'float32'>(): DTypeArrays[D] {
     this.assertAlive('dataSync');
-    if (this.device !== 'cpu') throw new Error(`dataSync: tensor is on ${this.device}; copy it to 'cpu' first`);
+    // A device tensor is downloaded (waiting for its queued work): always a new array.
+    if (this.device !== 'cpu') return readElements(this) as DTypeArrays[D];
     if (this.isContiguous()) {
       return (this.storage.data as TypedArray).subarray(this.offset, this.offset + this.numel) as DTypeArrays[D];
     }
@@ -289,9 +324,32 @@ export class Tensor implements Scoped {
 
   // ---- conversions -------------------------------------------------------------------------
 
-  /** A copy (or this tensor's data, reinterpreted) as `dtype`; float16/bfloat16 are decoded. */
-  to(dtype: DType): Tensor {
-    return cast.toDType(this, dtype);
+  /**
+   * As another dtype (float16/bfloat16 are decoded), or on another device ('cpu', 'cuda', 'cuda:N'):
+   * a copy, or this tensor when nothing changes. Moving is differentiable.
+   * @example
+   * const g = x.to('cuda'); const labels = y.to('int32');
+   */
+  to(target: DType | Device): Tensor {
+    return dev.isDeviceName(target) ? dev.toDevice(this, target) : cast.toDType(this, target as DType);
+  }
+
+  /**
+   * This tensor on CUDA device `index` (default 0).
+   * @example
+   * const g = x.cuda();
+   */
+  cuda(index = 0): Tensor {
+    return dev.toDevice(this, `cuda:${index}`);
+  }
+
+  /**
+   * This tensor on the CPU (itself when it is there already).
+   * @example
+   * const values = logits.cpu().toArray();
+   */
+  cpu(): Tensor {
+    return dev.toDevice(this, 'cpu');
   }
 
   /** As float32 (decodes float16/bfloat16, converts integers). */

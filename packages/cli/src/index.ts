@@ -28,7 +28,6 @@ export {
   runScratch, runLinearProbe, runFineTune, runSelfTraining, QuickstartInterrupted,
   type MethodBudget, type MethodContext, type MethodOutcome, type SelfTrainingOutcome,
 } from './quickstart/methods.js';
-export { softmaxConfidence, selectBalanced, type BalancedSelection } from './quickstart/pseudo.js';
 export { collectInfo, type InfoJson } from './commands/info.js';
 export { inspectWeights, whichModel, type InspectJson, type ModelFit, type TensorInfo } from './commands/inspect.js';
 export { resultTable, timestampedDir, SHIPPED_WEIGHTS } from './commands/quickstart.js';

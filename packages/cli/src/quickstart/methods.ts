@@ -1,8 +1,8 @@
 /**
  * The quickstart's four methods on the same labels: scratch, linear probe (frozen features computed
  * once), fine-tuning (LP-FT: from the probe's head, frozen batch-norm statistics, backbone learning rate
- * a tenth of the head's) and self-training rounds (teacher -> class-balanced confident pseudo-labels ->
- * noised student -> test). Each returns its trained model and scores; the caller disposes the model.
+ * a tenth of the head's) and self-training rounds (teacher -> class-balanced confident pseudo-labels
+ * chosen by @graft/selftrain's selectPseudoLabels -> noised student -> test). Each returns its trained model and scores; the caller disposes the model.
  */
 import { join } from 'node:path';
 import { noGrad, tidy, type ResNet } from '@graft/core';
@@ -11,7 +11,7 @@ import { Trainer, classificationReport, confusionMatrix, type TrainerCallbacks, 
 import { EVAL_TRANSFORM, TRAIN_TRANSFORM, type TransferData } from '../data.js';
 import { FrozenBatchNorm, buildModel, loadWeights, type ModelName } from '../model.js';
 import type { MethodName, SelfTrainingRow, TrainingCurve } from '../report/types.js';
-import { softmaxConfidence, selectBalanced } from './pseudo.js';
+import { pseudoLabelAccuracy, selectPseudoLabels } from '@graft/selftrain';
 
 /** How much training each method gets; the defaults fit the quickstart's time budget. */
 export interface MethodBudget {
@@ -173,12 +173,12 @@ export async function runFineTune(ctx: MethodContext, probe: ResNet): Promise<Me
   return finish('fine-tune', model, [curve], started, ctx);
 }
 
-async function trainFineTune(model: ResNet, data: Dataset, ctx: MethodContext, phase: string, epochs: number, transform: Transform): Promise<TrainingCurve> {
+async function trainFineTune(model: ResNet, data: Dataset, ctx: MethodContext, phase: string, epochs: number, transform: Transform, batchSize = 16): Promise<TrainingCurve> {
   const lr = 0.02;
   return fit(phase, {
     model: new FrozenBatchNorm(model), trainData: data,
     paramGroups: [{ params: model.backboneParameters(), lr: lr / 10 }, { params: model.headParameters(), lr }],
-    args: args(ctx, phase, { numTrainEpochs: epochs, learningRate: lr, warmupRatio: 0.1, trainTransform: transform }),
+    args: args(ctx, phase, { numTrainEpochs: epochs, trainBatchSize: batchSize, learningRate: lr, warmupRatio: 0.1, trainTransform: transform, loggingSteps: batchSize > 16 ? 5 : 2 }),
   }, ctx);
 }
 
@@ -213,25 +213,27 @@ export async function runSelfTraining(ctx: MethodContext, teacher: ResNet): Prom
   for (let round = 1; round <= ctx.budget.selfTrainRounds; round++) {
     const roundStart = performance.now();
     const { logits, n } = await poolLogits(current, ctx);
-    const { predicted, confidence } = softmaxConfidence(logits, n, classes);
-    const selection = selectBalanced(predicted, confidence, classes, ctx.budget.pseudoPerClass * round);
+    // @graft/selftrain's selection: per-class adaptive thresholds (at most 0.9), at most perClass * round per class.
+    const selection = selectPseudoLabels(logits, n, classes, { threshold: 0.9, balance: 'cap', perClass: ctx.budget.pseudoPerClass * round });
+    const predicted = new Int32Array(n).fill(0);
+    selection.indices.forEach((item, row) => { predicted[item] = selection.labels[row] as number; });
     const labelled = ctx.data.labelled;
-    const repeats = Math.max(1, Math.round(selection.indices.length / (2 * Math.max(1, labelled.length))));
+    // The real labels repeated to a quarter of the pseudo-labels, so they are not drowned.
+    const repeats = Math.max(1, Math.round(selection.indices.length / (4 * Math.max(1, labelled.length))));
     const pseudo = new Subset(withLabels(ctx.data.pool, predicted), selection.indices);
     const trainData = concat(pseudo, ...Array.from({ length: repeats }, () => labelled));
     const student = buildModel(ctx.model, classes, ctx.seed + round);
     student.loadStateDict(current.stateDict());
     const phase = `self-train round ${round}`;
-    curves.push(await trainFineTune(student, trainData, ctx, phase, ctx.budget.studentEpochs, strong));
+    curves.push(await trainFineTune(student, trainData, ctx, phase, ctx.budget.studentEpochs, strong, 32));
     if (current !== teacher) current.dispose();
     current = student;
     last = await score(current, ctx);
     ctx.done?.(phase, last.testAccuracy);
-    let right = 0;
-    for (const i of selection.indices) if (predicted[i] === truth[i]) right++;
+    const scored = pseudoLabelAccuracy(selection, truth);
     rows.push({
-      round, keptPerClass: selection.keptPerClass, pseudoLabelAccuracy: selection.indices.length ? right / selection.indices.length : null,
-      threshold: selection.threshold, testAccuracy: last.testAccuracy, macroF1: last.macroF1, seconds: (performance.now() - roundStart) / 1000,
+      round, keptPerClass: selection.keptPerClass, pseudoLabelAccuracy: Number.isNaN(scored.accuracy) ? null : scored.accuracy,
+      threshold: Math.min(...selection.thresholds), testAccuracy: last.testAccuracy, macroF1: last.macroF1, seconds: (performance.now() - roundStart) / 1000,
     });
   }
   if (!last) throw new Error('runSelfTraining: budget.selfTrainRounds must be >= 1');

@@ -70,7 +70,7 @@ const DESCRIPTIONS: Record<MethodResult['method'], string> = {
  */
 export function defaultBudget(labelled: number): MethodBudget {
   const epochs = (base: number): number => Math.max(5, Math.min(base, Math.ceil((base * 50) / Math.max(1, labelled))));
-  return { scratchEpochs: epochs(40), probeEpochs: 100, fineTuneEpochs: epochs(30), selfTrainRounds: 2, studentEpochs: 2, pseudoPerClass: 300 };
+  return { scratchEpochs: epochs(40), probeEpochs: 100, fineTuneEpochs: epochs(30), selfTrainRounds: 2, studentEpochs: 2, pseudoPerClass: 150 };
 }
 
 function context(o: QuickstartOptions, data: MethodContext['data'], budget: MethodBudget): MethodContext {
@@ -79,7 +79,7 @@ function context(o: QuickstartOptions, data: MethodContext['data'], budget: Meth
   return {
     data, model: o.model, weights: o.weights, seed: o.seed, outputDir: o.outputDir, budget,
     callbacks(phase) {
-      const progress = new Progress(o.progress, phase, { imagesPerStep: phase === 'linear-probe' ? 25 : 16 });
+      const progress = new Progress(o.progress, phase, { imagesPerStep: phase === 'linear-probe' ? 25 : phase.startsWith('self-train') ? 32 : 16 });
       phases.set(phase, progress);
       return mergeCallbacks(progress.callbacks(), hook);
     },

@@ -36,7 +36,7 @@ export interface SelfTrainingRow {
   keptPerClass: number[];
   /** Fraction of kept pseudo-labels that match the withheld labels (analysis only), or null. */
   pseudoLabelAccuracy: number | null;
-  /** Confidence threshold used in this round. */
+  /** The lowest of the round's per-class confidence thresholds. */
   threshold: number;
   testAccuracy: number;
   macroF1: number;

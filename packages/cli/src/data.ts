@@ -114,3 +114,6 @@ export async function loadTransferData(o: TransferDataOptions): Promise<Transfer
 function evenlySpaced(n: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.floor((i * n) / count));
 }
+
+/** Help text on where the data comes from, shared by the commands' descriptions. */
+export const DATA_DIR_NOTE = `Images: the bundled Fashion-MNIST subset by default; --full reads Debian's dataset-fashion-mnist (${DEBIAN_FASHION_MNIST_DIR}), --data-dir DIR another folder of the IDX files.`;

@@ -1,7 +1,7 @@
 /**
  * Acceptance: the FMNIST-transfer protocol on the bundled subset. The shipped supervised backbone
  * (classes 0-4), target classes 5-9, 10 labels per class (seed 0); to stay within ~60 s on 2 cores
- * the unlabelled pool is a seeded 2,000-image subset of the 6,200 other target training images, and
+ * the unlabelled pool is a seeded 2,000-image subset of the 4,950 other target training images, and
  * the test set all 1,500 bundled target test images (in a seeded order).
  *
  * Measured (2026-11-22, 2 shared cores, ~55 s):

@@ -59,7 +59,11 @@ export interface PseudoLabels {
   classes: number;
 }
 
-/** Checks the options; throws an Error naming the bad one. */
+/**
+ * Checks pseudo-label options; throws an Error naming `where` and the bad option.
+ * @example
+ * checkPseudoLabelOptions({ threshold: 1.5 }); // throws: selectPseudoLabels: threshold must be in (0, 1], got 1.5
+ */
 export function checkPseudoLabelOptions(o: PseudoLabelOptions, where = 'selectPseudoLabels'): void {
   const t = o.threshold ?? 0.9;
   if (!(t > 0 && t <= 1)) throw new Error(`${where}: threshold must be in (0, 1], got ${t}`);
@@ -118,7 +122,11 @@ export function selectPseudoLabels(logits: Float32Array, n: number, classes: num
   };
 }
 
-/** Arg-max class and its probability per row. */
+/**
+ * Arg-max class and its probability per row of (n, c) probabilities.
+ * @example
+ * argmaxWithConfidence(Float32Array.from([0.2, 0.8]), 1, 2); // { predicted: [1], confidence: [0.8] }
+ */
 export function argmaxWithConfidence(probs: Float32Array, n: number, c: number): { predicted: Int32Array; confidence: Float32Array } {
   const predicted = new Int32Array(n);
   const confidence = new Float32Array(n);

@@ -62,7 +62,11 @@ export interface StudentTrainingResult {
   seconds: number;
 }
 
-/** Checks the options; throws an Error naming the bad one. */
+/**
+ * Checks student-training options; throws an Error naming `where` and the bad option.
+ * @example
+ * checkTrainingOptions({ dropout: 1 }); // throws: trainOnTargets: dropout must be in [0, 1), got 1
+ */
 export function checkTrainingOptions(o: StudentTrainingOptions, where = 'trainOnTargets'): void {
   const positiveInt = (name: string, v: number | undefined): void => {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${name} must be an integer >= 1, got ${v}`);
@@ -140,7 +144,11 @@ function buildOptimizer(model: ClassifierModule, o: StudentTrainingOptions): SGD
   return new SGD(model.parameters().filter((p) => p.requiresGrad), hyper);
 }
 
-/** The model's logits with dropout on the head's input (Classifier models; others run as they are). */
+/**
+ * The model's logits with dropout on the head's input (Classifier models; others run as they are).
+ * @example
+ * const logits = noisyForward(model, images, 0.3, step); // training-mode forward with model noise
+ */
 export function noisyForward(model: ClassifierModule, x: Tensor, dropout: number, seed: number): Tensor {
   if (dropout > 0 && model instanceof Classifier) {
     return model.head.forward(F.dropout(model.features(x), dropout, { training: true, seed }));
@@ -177,7 +185,11 @@ function batchLoss(model: ClassifierModule, x: Tensor, rows: Int32Array, set: Ta
   return perItem.mul(tensor(scaled, { shape: [b] })).sum().div(total);
 }
 
-/** One source of a target set: a labelled dataset (one-hot targets) or images with given targets. */
+/**
+ * One source of a target set: a labelled dataset (one-hot targets) or images with given targets.
+ * @example
+ * const sources: TargetSource[] = [{ data: labelled, repeat: 3 }, { images: pool, indices: sel.indices, targets: sel.targets }];
+ */
 export type TargetSource =
   | { data: Dataset; weight?: number; repeat?: number }
   | { images: UnlabelledDataset; indices: Int32Array; targets: Float32Array; weight?: number; tempered?: boolean };

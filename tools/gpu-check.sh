@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The GPU check, in one command, from the repository root of a machine with an NVIDIA GPU (node 20 and
+# node_modules installed; nvcc, cmake and g++ on PATH):
+#
+#   tools/gpu-check.sh                       builds the CUDA addon into native/build-gpu, then tests and benchmarks
+#   GRAFT_ADDON_PATH=/x/graft.node tools/gpu-check.sh   uses a prebuilt CUDA addon instead of building
+#
+# Steps (each one's output in a log; a failing step is reported and the next one still runs):
+#   1. the GPU, driver and toolkit (nvidia-smi, nvcc --version)
+#   2. the addon: cmake-js with GRAFT_CUDA=ON (CMAKE_BUILD_PARALLEL_LEVEL defaults to 16)
+#   3. the TypeScript builds the benchmarks import (native/dist, packages/core/dist)
+#   4. what the addon sees (capabilities: CUDA devices, or why there are none)
+#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose
+#   6. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager)
+#      and cuda_gemm; skipped with GPU_CHECK_BENCH=0
+# Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
+# Exit status: 0 when every step passed, else 1; the summary at the end names the failed steps.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-${TMPDIR:-/tmp}/graft-gpu-check}
+mkdir -p "$out"
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-16}
+failed=()
+summary="$out/summary.txt"
+: >"$summary"
+
+step() {  # step NAME LOG COMMAND...: runs COMMAND, output to LOG (and its tail to the console)
+  local name=$1 log=$2
+  shift 2
+  local start=$SECONDS
+  echo "== $name" | tee -a "$summary"
+  if "$@" >"$log" 2>&1; then
+    echo "   ok ($((SECONDS - start)) s, log $log)" | tee -a "$summary"
+  else
+    local rc=$?
+    echo "   FAILED with status $rc ($((SECONDS - start)) s, log $log); last lines:" | tee -a "$summary"
+    tail -25 "$log" | sed 's/^/   | /' | tee -a "$summary"
+    failed+=("$name")
+  fi
+}
+
+gpu_info() {
+  nvidia-smi || echo "nvidia-smi: not found"
+  nvcc --version || echo "nvcc: not found"
+  node --version
+  git log -1 --format='commit %H %s'
+}
+
+build_addon() {
+  node node_modules/cmake-js/bin/cmake-js compile --directory native --out native/build-gpu --config Release \
+    --CDGRAFT_CUDA=ON
+}
+
+capabilities() {
+  node --input-type=module -e "
+    const n = await import('./native/dist/index.js');
+    const c = n.capabilities();
+    console.log(JSON.stringify(c, null, 2));
+    if (c.cudaDevices.length === 0) { console.error('no CUDA device: ' + c.cudaUnavailableReason); process.exit(1); }"
+}
+
+cuda_tests() {
+  npx vitest run native/test/cuda*.test.ts packages/core/test/cuda*.test.ts --reporter=verbose \
+    --reporter=json --outputFile.json="$out/vitest-cuda.json"
+}
+
+benchmarks() {
+  node benchmarks/run.mjs train_cuda && node benchmarks/run.mjs train_cuda --json >"$out/bench-train-cuda.json" &&
+    node benchmarks/run.mjs cuda_gemm --sizes 1024,4096
+}
+
+step "GPU, driver and toolkit" "$out/gpu-info.log" gpu_info
+if [[ -n "${GRAFT_ADDON_PATH:-}" ]]; then
+  echo "== addon: using GRAFT_ADDON_PATH=$GRAFT_ADDON_PATH" | tee -a "$summary"
+  [[ -f "$GRAFT_ADDON_PATH" ]] || { echo "   FAILED: no such file" | tee -a "$summary"; exit 1; }
+else
+  step "build the CUDA addon (cmake-js, GRAFT_CUDA=ON)" "$out/build.log" build_addon
+  export GRAFT_ADDON_PATH=$PWD/native/build-gpu/Release/graft.node
+fi
+step "TypeScript builds (native, core)" "$out/tsc.log" npx tsc -b native packages/core
+step "capabilities" "$out/capabilities.log" capabilities
+step "CUDA test suites" "$out/vitest-cuda.log" cuda_tests
+if [[ "${GPU_CHECK_BENCH:-1}" != 0 ]]; then
+  step "benchmarks (train_cuda, cuda_gemm)" "$out/bench.log" benchmarks
+fi
+
+grep -E "Test Files|Tests |×|FAIL" "$out/vitest-cuda.log" | tail -40 | tee -a "$summary" || true
+if ((${#failed[@]})); then
+  echo "gpu-check: FAILED steps: ${failed[*]} (logs in $out)" | tee -a "$summary"
+  exit 1
+fi
+echo "gpu-check: all steps passed (logs in $out)" | tee -a "$summary"

@@ -150,8 +150,9 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
     total += w;
   }
   if (labels !== target) labels.dispose();
-  const idx = tensor(safe, { shape: [n, 1] });
-  const f = tensor(factor, { shape: [n, 1] });
+  // On a GPU the labels were read back above (nllLoss checks them on the host; crossEntropy does not wait).
+  const idx = tensor(safe, { shape: [n, 1], device: logProbs.device });
+  const f = tensor(factor, { shape: [n, 1], device: logProbs.device });
   const picked = gather(logProbs, 1, idx);
   const per = mul(picked, f);
   [idx, f, picked].forEach((x) => x.dispose());

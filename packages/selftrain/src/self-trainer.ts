@@ -120,14 +120,22 @@ export class SelfTrainer {
     const o = this.o;
     const { train, validation } = this.splitLabelled();
     const firstStudent = await o.createStudent();
-    await checkWidths(o.model, firstStudent, o.pool, train, o.transforms);
+    try {
+      await checkWidths(o.model, firstStudent, o.pool, train, o.transforms);
+    } catch (e) {
+      firstStudent.dispose();
+      throw e;
+    }
     const rounds: RoundReport[] = [await this.teacherRound(train, validation)];
     o.callbacks?.onRound?.(rounds[0] as RoundReport);
     let teacher = o.model;
     let best = rounds[0] as RoundReport;
     for (let r = 1; r <= (o.rounds ?? 2); r++) {
       const student = r === 1 ? firstStudent : await o.createStudent();
-      const report = await this.studentRound(r, teacher, student, train, validation, best.validation);
+      const report = await this.studentRound(r, teacher, student, train, validation, best.validation).catch((e: unknown) => {
+        student.dispose();
+        throw e;
+      });
       rounds.push(report);
       o.callbacks?.onRound?.(report);
       if (!report.accepted) { student.dispose(); break; }

@@ -45,6 +45,8 @@ function trainerArgs(f: Record<string, FlagValue>, outputDir: string, seed: numb
   return trainingArgumentsFrom(f, {
     outputDir, seed, numTrainEpochs: 30, trainBatchSize: 16, learningRate: 0.02, weightDecay: 5e-4, lrScheduler: 'cosine', warmupRatio: 0.1,
     loggingSteps: 5, trainTransform: TRAIN_TRANSFORM, evalTransform: EVAL_TRANSFORM,
+    // A loader worker makes the training loop wait on messages, so the event loop turns and Ctrl-C is seen mid-run.
+    dataloaderWorkers: 1,
   });
 }
 

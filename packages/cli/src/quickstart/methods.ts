@@ -91,7 +91,7 @@ export class QuickstartInterrupted extends Error {
 function args(ctx: MethodContext, phase: string, extra: Partial<TrainingArguments>): TrainingArguments {
   return {
     outputDir: join(ctx.outputDir, 'train', phase.replace(/ /g, '-')), seed: ctx.seed, optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4,
-    lrScheduler: 'cosine', trainBatchSize: 16, evalBatchSize: 250, loggingSteps: 2, ...extra,
+    lrScheduler: 'cosine', trainBatchSize: 16, evalBatchSize: 250, loggingSteps: 2, dataloaderWorkers: 1, ...extra,
   };
 }
 

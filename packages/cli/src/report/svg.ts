@@ -163,7 +163,7 @@ export function heatmap(matrix: readonly (readonly number[])[], classNames: read
   const k = matrix.length;
   const cell = Math.max(34, Math.min(64, Math.floor(360 / Math.max(1, k))));
   const left = 96, top = (title ? 30 : 8) + 22;
-  const width = left + k * cell + 16, height = top + k * cell + 40;
+  const width = left + k * cell + 56, height = top + k * cell + 56;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title ?? 'confusion matrix')}">`];
   if (title) parts.push(`<text x="8" y="18" class="chart-title">${escapeXml(title)}</text>`);
   parts.push(`<text x="${left + (k * cell) / 2}" y="${top - 8}" text-anchor="middle" class="label">predicted</text>`);

@@ -22,7 +22,7 @@ constexpr int kBM = 128, kBN = 128, kBK = 8, kThreads = 256;
 constexpr int kLdS = kBM + 4;
 
 #ifndef GRAFT_GEMM_F32_MIN_BLOCKS
-#define GRAFT_GEMM_F32_MIN_BLOCKS 2  // blocks per SM the register budget must allow
+#define GRAFT_GEMM_F32_MIN_BLOCKS 1  // 2 would cap registers at 128 and spill the 8x8 block
 #endif  // row pitch of As/Bs: transposed stores spread over all banks
 
 // One operand's share of each K step: a float4 per thread, in the operand's stored layout. When the

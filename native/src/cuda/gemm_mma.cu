@@ -90,25 +90,24 @@ __device__ __forceinline__ void compute_stage(const unsigned char* sa, const uns
                                               int wm, int wn, int lane) {
 #pragma unroll
   for (int ks = 0; ks < 4; ++ks) {
-    uint32_t fa[4][4], fb[2][4];
-#pragma unroll
-    for (int mi = 0; mi < 4; ++mi) {
-      const int row = wm * 64 + mi * 16 + lane % 16, chunk = ks * 2 + lane / 16;
-      tiles::ldmatrix_x4(fa[mi], sa + tiles::swizzle128(row, chunk) * 16);
-    }
+    uint32_t fb[2][4];  // the warp's 32 columns for this K step; A fragments are loaded one at a time
 #pragma unroll
     for (int pair = 0; pair < 2; ++pair) {
       const int row = wn * 32 + pair * 16 + lane % 8 + 8 * (lane / 16), chunk = ks * 2 + (lane / 8) % 2;
       tiles::ldmatrix_x4(fb[pair], sb + tiles::swizzle128(row, chunk) * 16);
     }
 #pragma unroll
-    for (int mi = 0; mi < 4; ++mi)
+    for (int mi = 0; mi < 4; ++mi) {
+      uint32_t fa[4];
+      const int row = wm * 64 + mi * 16 + lane % 16, chunk = ks * 2 + lane / 16;
+      tiles::ldmatrix_x4(fa, sa + tiles::swizzle128(row, chunk) * 16);
 #pragma unroll
       for (int nj = 0; nj < 4; ++nj) {
         const uint32_t b0 = fb[nj / 2][(nj % 2) * 2], b1 = fb[nj / 2][(nj % 2) * 2 + 1];
-        if (BF16) tiles::mma_bf16_16x8x16(acc[mi][nj], fa[mi], b0, b1);
-        else tiles::mma_tf32_16x8x8(acc[mi][nj], fa[mi], b0, b1);
+        if (BF16) tiles::mma_bf16_16x8x16(acc[mi][nj], fa, b0, b1);
+        else tiles::mma_tf32_16x8x8(acc[mi][nj], fa, b0, b1);
       }
+    }
   }
 }
 
@@ -149,19 +148,16 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_
     float* C = c + batch * p.stride_c;
     const int64_t row0 = int64_t(tm) * kBM + wm * 64 + lane / 4, col0 = int64_t(tn) * kBN + wn * 32 + (lane % 4) * 2;
 #pragma unroll
-    for (int h = 0; h < 8; ++h) {  // the thread's 8 rows: mi = h/2, upper or lower 8 (h%2)
-      const int64_t i = row0 + (h / 2) * 16 + (h % 2) * 8;
-      if (i >= p.m) continue;
-      float* out = C + i * p.ldc;
+    for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
       for (int nj = 0; nj < 4; ++nj)
 #pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const int64_t j = col0 + nj * 8 + e;
-          const float v = acc[h / 2][nj][(h % 2) * 2 + e];
-          if (j < p.n) out[j] = p.beta == 0.0f ? p.alpha * v : p.alpha * v + p.beta * out[j];
+        for (int e = 0; e < 4; ++e) {
+          const int64_t i = row0 + mi * 16 + (e / 2) * 8, j = col0 + nj * 8 + e % 2;
+          if (i >= p.m || j >= p.n) continue;
+          float* out = C + i * p.ldc + j;
+          *out = p.beta == 0.0f ? p.alpha * acc[mi][nj][e] : p.alpha * acc[mi][nj][e] + p.beta * *out;
         }
-    }
   }
 #else
   __trap();  // the host refuses tensor-core precisions below compute capability 8.0

@@ -12,3 +12,4 @@ export * from './args.js';
 export * from './trainer.js';
 export { writeJsonAtomic } from './files.js';
 export * from './pretrain/index.js';
+export * from './strategies/index.js';

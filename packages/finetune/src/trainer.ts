@@ -48,7 +48,8 @@ export interface LogEntry {
 
 /** Hooks the Trainer calls; the CLI uses them for progress bars. */
 export interface TrainerCallbacks {
-  onStepEnd?(state: { step: number; totalSteps: number; epoch: number; loss: number; lr: number }): void;
+  /** After each optimizer step: `accuracy` is the fraction of the step's `samples` (training mode, augmented) predicted right. */
+  onStepEnd?(state: { step: number; totalSteps: number; epoch: number; loss: number; lr: number; accuracy: number; samples: number }): void;
   onLog?(entry: LogEntry): void;
   onEvaluate?(metrics: Metrics, step: number): void;
   onSave?(file: string, step: number): void;
@@ -154,15 +155,16 @@ export class Trainer {
       let epoch = Math.floor(step / stepsPerEpoch);
       let skipBatches = (step - epoch * stepsPerEpoch) * args.gradientAccumulationSteps;
       training: for (; step < totalSteps; epoch++) {
-        let micro = 0;
+        let micro = 0, correct = 0, samples = 0;
         let batchInEpoch = -1;
         for await (const batch of loader.epoch(epoch)) {
           batchInEpoch++;
           if (skipBatches > 0) { skipBatches--; continue; }
           // A trailing group smaller than the accumulation count is dropped, so every step sees the same count.
           if (batchInEpoch >= stepsPerEpoch * args.gradientAccumulationSteps) break;
-          const loss = this.accumulate(batch);
+          const { loss, right } = this.accumulate(batch);
           if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss);
+          correct += right; samples += batch.labels.length;
           lossSum += loss; lossCount++; logSum += loss; logCount++;
           if (++micro < args.gradientAccumulationSteps) continue;
           micro = 0;
@@ -172,7 +174,8 @@ export class Trainer {
           const lr = optimizer.paramGroups[0]?.lr ?? 0;
           scheduler.step();
           step++;
-          this.options.callbacks?.onStepEnd?.({ step, totalSteps, epoch, loss, lr });
+          this.options.callbacks?.onStepEnd?.({ step, totalSteps, epoch, loss, lr, accuracy: correct / samples, samples });
+          correct = 0; samples = 0;
           if (step % args.loggingSteps === 0) {
             this.log({ step, epoch, loss: logSum / logCount, learningRate: lr });
             logSum = 0; logCount = 0;
@@ -255,14 +258,19 @@ export class Trainer {
     return { logits: all, n, classes, predictions: argmaxRows(all, n, classes), labels: labels.length === n && n > 0 ? Int32Array.from(labels) : undefined };
   }
 
-  private accumulate(batch: Batch): number {
+  /** Forward and backward of one batch: its mean loss and how many of its items the logits got right. */
+  private accumulate(batch: Batch): { loss: number; right: number } {
     return tidy(() => {
       const { images, labels } = batchToTensors(batch);
       const logits = this.model.forward(images);
       const loss = F.crossEntropy(logits, labels, { labelSmoothing: this.args.labelSmoothing });
       const scaled = this.args.gradientAccumulationSteps > 1 ? loss.div(this.args.gradientAccumulationSteps) : loss;
       scaled.backward();
-      return loss.item();
+      const n = batch.labels.length;
+      const predicted = argmaxRows(logits.dataSync(), n, logits.numel / n);
+      let right = 0;
+      for (let i = 0; i < n; i++) if (predicted[i] === batch.labels[i]) right++;
+      return { loss: loss.item(), right };
     });
   }
 

@@ -1,0 +1,223 @@
+/**
+ * Linear probe (feature extraction): the pretrained backbone stays frozen, its features are computed
+ * once, and only the linear head trains on them: the right choice when labels are very few, and the
+ * first stage of LP-FT.
+ *
+ * The head trains on standardised features (each dimension shifted and scaled by its training mean
+ * and standard deviation), which conditions the convex problem so one learning rate suits every
+ * backbone; the standardisation is folded into the head's weights afterwards, so the model needs
+ * no extra layer: W' = W / s, b' = b - W' m.
+ */
+import { AdamW, functional as F, noGrad, tensor, tidy, type Classifier, type Tensor } from '@graft/core';
+import { Rng, permutation, type Transform } from '@graft/data';
+import { argmaxRows, classificationReport } from '../metrics.js';
+import type { Metrics } from '../trainer.js';
+import { toDataset, type EpochRecord, type TransferData } from './data.js';
+import { extractFeatures } from './features.js';
+import { asClassifier, replaceHead } from './layers.js';
+import { checkHeadFits, checkInteger, checkNonNegative, checkPositive } from './checks.js';
+
+/** Options of {@link linearProbe}. */
+export interface LinearProbeOptions {
+  /** Replace the head with a fresh one for this many classes first (default: train the current head). */
+  numClasses?: number;
+  /** Seed of a replaced head (default: `seed`). */
+  headSeed?: number;
+  /** Passes over the cached features (default 100). */
+  epochs?: number;
+  /** Features per step (default 64). */
+  batchSize?: number;
+  /** AdamW learning rate (default 0.01). */
+  lr?: number;
+  /** AdamW weight decay on the standardised-space weights (default 0.01). */
+  weightDecay?: number;
+  /** Train on standardised features and fold the scaling into the head (default true). */
+  standardise?: boolean;
+  /** Per-item preprocessing of images before the backbone (default: uint8 -> [0, 1] floats). */
+  transform?: Transform;
+  /** Scored after every epoch (its features are cached too). */
+  evalData?: TransferData;
+  /** Seed of the shuffles (default 0). */
+  seed?: number;
+  /** Called with each epoch's record. */
+  onEpochEnd?: (record: EpochRecord) => void;
+}
+
+/** What {@link linearProbe} returns. */
+export interface LinearProbeResult<M extends Classifier = Classifier> {
+  /** The same model, its head trained (backbone untouched). */
+  model: M;
+  history: EpochRecord[];
+  /** Scores on evalData after the last epoch. */
+  metrics?: Metrics;
+  /** Seconds spent computing features, and in all. */
+  featureSeconds: number;
+  seconds: number;
+}
+
+interface ProbeSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+}
+
+function settings(o: LinearProbeOptions): ProbeSettings {
+  const s = { epochs: o.epochs ?? 100, batchSize: o.batchSize ?? 64, lr: o.lr ?? 0.01, weightDecay: o.weightDecay ?? 0.01, seed: o.seed ?? 0 };
+  checkInteger('linearProbe', 'epochs', s.epochs, 1);
+  checkInteger('linearProbe', 'batchSize', s.batchSize, 1);
+  checkPositive('linearProbe', 'lr', s.lr);
+  checkNonNegative('linearProbe', 'weightDecay', s.weightDecay);
+  if (!Number.isSafeInteger(s.seed)) throw new Error(`linearProbe: options.seed must be a safe integer, got ${s.seed}`);
+  return s;
+}
+
+/**
+ * Trains only the head of `model` on frozen, cached backbone features. Returns the model (its
+ * backbone unchanged) and the per-epoch history.
+ * @example
+ * const model = resnet20({ inChannels: 1, numClasses: 5 });
+ * await loadPretrained(model, 'weights/resnet20-fmnist04-supervised.safetensors', { skip: 'fc' });
+ * const { history, metrics } = await linearProbe(model, split.labelled, { numClasses: 5, transform: plain, evalData: test });
+ */
+export async function linearProbe<M extends Classifier>(model: M, data: TransferData, options: LinearProbeOptions = {}): Promise<LinearProbeResult<M>> {
+  const started = performance.now();
+  asClassifier(model, 'linearProbe');
+  const s = settings(options);
+  const train = toDataset(data, 'linearProbe', 'data');
+  const evalSet = options.evalData === undefined ? undefined : toDataset(options.evalData, 'linearProbe', 'options.evalData');
+  if (options.numClasses !== undefined) replaceHead(model, options.numClasses, { seed: options.headSeed ?? s.seed });
+  checkHeadFits('linearProbe', model.head.outFeatures, train);
+  const trainF = await extractFeatures(model, train, { transform: options.transform });
+  const evalF = evalSet === undefined ? undefined : await extractFeatures(model, evalSet, { transform: options.transform });
+  const featureSeconds = (performance.now() - started) / 1000;
+  const { mean, std } = options.standardise ?? true ? moments(trainF.features) : identityMoments(trainF.features.shape[1] ?? 0);
+  const history: EpochRecord[] = [];
+  let metrics: Metrics | undefined;
+  try {
+    const xTrain = standardised(trainF.features, mean, std);
+    const xEval = evalF === undefined ? undefined : standardised(evalF.features, mean, std);
+    try {
+      metrics = trainHead(model, xTrain, trainF.labels, xEval, evalF?.labels, s, (r) => { history.push(r); options.onEpochEnd?.(r); });
+    } finally {
+      xTrain.dispose();
+      xEval?.dispose();
+    }
+    foldStandardisation(model, mean, std);
+  } finally {
+    trainF.features.dispose();
+    evalF?.features.dispose();
+  }
+  return { model, history, metrics, featureSeconds, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The AdamW loop over cached features; returns the last evaluation's metrics. */
+function trainHead(
+  model: Classifier, x: Tensor, labels: Int32Array, xEval: Tensor | undefined, evalLabels: Int32Array | undefined,
+  s: ProbeSettings, onEpoch: (r: EpochRecord) => void,
+): Metrics | undefined {
+  const head = model.head;
+  const wasFrozen = head.parameters().map((p) => !p.requiresGrad);
+  for (const p of head.parameters()) p.setRequiresGrad(true);
+  const optimizer = new AdamW(head.parameters(), { lr: s.lr, weightDecay: s.weightDecay });
+  const n = labels.length;
+  let metrics: Metrics | undefined;
+  try {
+    for (let epoch = 0; epoch < s.epochs; epoch++) {
+      const order = permutation(n, new Rng(s.seed, epoch));
+      let lossSum = 0, right = 0;
+      for (let start = 0; start < n; start += s.batchSize) {
+        const idx = order.subarray(start, Math.min(n, start + s.batchSize));
+        const step = tidy(() => {
+          const rows = x.indexSelect(0, tensor(idx, { shape: [idx.length], dtype: 'int32' }));
+          const target = Int32Array.from(idx, (i) => labels[i] as number);
+          const logits = head.forward(rows);
+          const loss = F.crossEntropy(logits, tensor(target, { shape: [idx.length], dtype: 'int32' }));
+          loss.backward();
+          optimizer.step();
+          optimizer.zeroGrad();
+          return { loss: loss.item(), right: countRight(logits.dataSync<'float32'>(), target, logits.shape[1] ?? 1) };
+        });
+        lossSum += step.loss * idx.length;
+        right += step.right;
+      }
+      const record: EpochRecord = { phase: 'probe', epoch: epoch + 1, loss: lossSum / n, accuracy: right / n, lr: s.lr };
+      if (xEval !== undefined && evalLabels !== undefined) {
+        metrics = scoreHead(model, xEval, evalLabels);
+        Object.assign(record, { evalLoss: metrics['loss'], evalAccuracy: metrics['accuracy'], evalMacroF1: metrics['macroF1'] });
+      }
+      onEpoch(record);
+    }
+  } finally {
+    optimizer.zeroGrad();
+    head.parameters().forEach((p, i) => { if (wasFrozen[i]) p.setRequiresGrad(false); });
+  }
+  return metrics;
+}
+
+function countRight(logits: ArrayLike<number>, labels: Int32Array, classes: number): number {
+  const predicted = argmaxRows(logits, labels.length, classes);
+  let right = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) right++;
+  return right;
+}
+
+/**
+ * Accuracy, macro-F1 and cross-entropy of logits against labels.
+ * @example
+ * scoreLogits(Float32Array.from([2, 0, 0, 2]), 2, 2, Int32Array.from([0, 1])).accuracy; // 1
+ */
+export function scoreLogits(logits: Float32Array, n: number, classes: number, labels: Int32Array): Metrics {
+  const report = classificationReport(argmaxRows(logits, n, classes), labels, classes);
+  const loss = tidy(() => F.crossEntropy(tensor(logits, { shape: [n, classes] }), tensor(labels, { shape: [n], dtype: 'int32' })).item());
+  return { accuracy: report.accuracy, macroF1: report.macroF1, loss };
+}
+
+function scoreHead(model: Classifier, x: Tensor, labels: Int32Array): Metrics {
+  const logits = tidy(() => noGrad(() => Float32Array.from(model.head.forward(x).dataSync<'float32'>())));
+  return scoreLogits(logits, labels.length, model.head.outFeatures, labels);
+}
+
+function moments(x: Tensor): { mean: Float32Array; std: Float32Array } {
+  const [n, d] = x.shape as [number, number];
+  const v = x.dataSync<'float32'>();
+  const mean = new Float32Array(d), std = new Float32Array(d);
+  for (let j = 0; j < d; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v[i * d + j] as number;
+    const m = s / n;
+    let q = 0;
+    for (let i = 0; i < n; i++) q += ((v[i * d + j] as number) - m) ** 2;
+    mean[j] = m;
+    // A floor keeps a dead (constant) feature from being scaled up into noise.
+    std[j] = Math.max(Math.sqrt(q / n), 1e-3);
+  }
+  return { mean, std };
+}
+
+function identityMoments(d: number): { mean: Float32Array; std: Float32Array } {
+  return { mean: new Float32Array(d), std: new Float32Array(d).fill(1) };
+}
+
+function standardised(x: Tensor, mean: Float32Array, std: Float32Array): Tensor {
+  const d = mean.length;
+  return tidy(() => x.sub(tensor(mean, { shape: [1, d] })).div(tensor(std, { shape: [1, d] })));
+}
+
+/** Rewrites the head so that head(x) equals the trained head applied to (x - mean) / std. */
+function foldStandardisation(model: Classifier, mean: Float32Array, std: Float32Array): void {
+  const { weight, bias } = model.head;
+  const w = weight.dataSync<'float32'>();
+  const d = mean.length;
+  const classes = w.length / d;
+  for (let k = 0; k < classes; k++) {
+    let shift = 0;
+    for (let j = 0; j < d; j++) {
+      const scaled = (w[k * d + j] as number) / (std[j] as number);
+      w[k * d + j] = scaled;
+      shift += scaled * (mean[j] as number);
+    }
+    if (bias !== null) { const b = bias.dataSync<'float32'>(); b[k] = (b[k] as number) - shift; }
+  }
+}

@@ -60,7 +60,7 @@ function tickText(value: number): string {
  */
 export function lineChart(series: readonly LineSeries[], o: LineChartOptions): string {
   const width = o.width ?? 560, height = o.height ?? 300;
-  const m = { left: 52, right: 16, top: o.title ? 30 : 12, bottom: 58 };
+  const m = { left: 52, right: 16, top: o.title ? 30 : 12, bottom: 78 };
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]).filter(Number.isFinite);
   const xTicks = niceTicks(Math.min(0, ...xs), Math.max(1, ...xs), 6);
@@ -85,16 +85,20 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions): s
     if (pts.length === 1) parts.push(`<circle cx="${n(px(pts[0]?.[0] as number))}" cy="${n(py(pts[0]?.[1] as number))}" r="3" fill="${s.color}"/>`);
     else if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${n(px(p[0]))},${n(py(p[1]))}`).join(' ')}"/>`);
   }
-  parts.push(legend(series, m.left, height - 12));
+  parts.push(legend(series, m.left, height - 8, width - 4));
   parts.push('</svg>');
   return parts.join('');
 }
 
-function legend(items: ReadonlyArray<{ name: string; color: string }>, x: number, y: number): string {
-  let at = x;
-  return items.map((s) => {
-    const item = `<rect x="${at}" y="${y - 9}" width="12" height="10" fill="${s.color}"/><text x="${at + 16}" y="${y}" class="legend">${escapeXml(s.name)}</text>`;
-    at += 28 + s.name.length * 7;
+function legend(items: ReadonlyArray<{ name: string; color: string }>, x: number, y: number, maxX = Infinity): string {
+  // Items flow left to right and wrap to a second row (above the first) when they would pass maxX.
+  const widths = items.map((s) => 28 + s.name.length * 7);
+  const wraps = widths.reduce((a, w) => a + w, x) > maxX;
+  let at = x, row = wraps ? y - 16 : y;
+  return items.map((s, i) => {
+    if (at + (widths[i] as number) - 12 > maxX && at > x) { at = x; row += 16; }
+    const item = `<rect x="${at}" y="${row - 9}" width="12" height="10" fill="${s.color}"/><text x="${at + 16}" y="${row}" class="legend">${escapeXml(s.name)}</text>`;
+    at += widths[i] as number;
     return item;
   }).join('');
 }

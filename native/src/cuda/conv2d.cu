@@ -16,101 +16,113 @@
 namespace graft::cuda {
 namespace {
 
-// Conv2dParams with P and Q worked out (its methods are host-only).
+// Conv2dParams with P and Q worked out (its methods are host-only), in index type I: int32_t when every
+// tensor has fewer than 2^31 elements (32-bit division is several times cheaper on the GPU), else int64_t.
+template <typename I>
 struct Geometry {
-  int64_t n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw, cg, kg, p, q;
+  I n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw, cg, kg, p, q;
 };
 
-Geometry geometry(const Conv2dParams& p) {
-  return Geometry{p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.stride_h, p.stride_w, p.pad_h, p.pad_w,
-                  p.dil_h, p.dil_w, p.cg(), p.kg(), p.p(), p.q()};
+template <typename I>
+Geometry<I> geometry(const Conv2dParams& p) {
+  return Geometry<I>{I(p.n), I(p.c), I(p.h), I(p.w), I(p.k), I(p.r), I(p.s), I(p.stride_h), I(p.stride_w),
+                     I(p.pad_h), I(p.pad_w), I(p.dil_h), I(p.dil_w), I(p.cg()), I(p.kg()), I(p.p()), I(p.q())};
 }
 
 // x[n, g*Cg + c, p*sh - ph + r*dh, q*sw - pw + s*dw], or 0 in the padding.
-__device__ __forceinline__ float input_at(const Geometry& d, const float* x, int64_t g, int64_t n, int64_t c, int64_t r,
-                                          int64_t s, int64_t p, int64_t q) {
-  const int64_t hi = p * d.sh - d.ph + r * d.dh, wi = q * d.sw - d.pw + s * d.dw;
+template <typename I>
+__device__ __forceinline__ float input_at(const Geometry<I>& d, const float* x, I g, I n, I c, I r,
+                                          I s, I p, I q) {
+  const I hi = p * d.sh - d.ph + r * d.dh, wi = q * d.sw - d.pw + s * d.dw;
   if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
   return x[((n * d.c + g * d.cg + c) * d.h + hi) * d.w + wi];
 }
 
+template <typename I>
 struct Forward {
-  Geometry d;
+  using Index = I;
+  Geometry<I> d;
   const float *x, *w, *bias;
   float* y;
-  __device__ int64_t m() const { return d.kg; }
-  __device__ int64_t cols() const { return d.n * d.p * d.q; }
-  __device__ int64_t depth() const { return d.cg * d.r * d.s; }
-  __device__ float a(int64_t g, int64_t i, int64_t l) const { return w[(g * d.kg + i) * depth() + l]; }
-  __device__ float b(int64_t g, int64_t l, int64_t j) const {
-    const int64_t c = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
-    const int64_t n = j / (d.p * d.q), p = j / d.q % d.p, q = j % d.q;
+  __device__ I m() const { return d.kg; }
+  __device__ I cols() const { return d.n * d.p * d.q; }
+  __device__ I depth() const { return d.cg * d.r * d.s; }
+  __device__ float a(I g, I i, I l) const { return w[(g * d.kg + i) * depth() + l]; }
+  __device__ float b(I g, I l, I j) const {
+    const I c = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
+    const I n = j / (d.p * d.q), p = j / d.q % d.p, q = j % d.q;
     return input_at(d, x, g, n, c, r, s, p, q);
   }
-  __device__ void store(int64_t g, int64_t i, int64_t j, float acc) const {
-    const int64_t n = j / (d.p * d.q), pq = j % (d.p * d.q), k = g * d.kg + i;
+  __device__ void store(I g, I i, I j, float acc) const {
+    const I n = j / (d.p * d.q), pq = j % (d.p * d.q), k = g * d.kg + i;
     y[(n * d.k + k) * d.p * d.q + pq] = bias ? acc + bias[k] : acc;
   }
 };
 
+template <typename I>
 struct BackwardData {
-  Geometry d;
+  using Index = I;
+  Geometry<I> d;
   const float *dy, *w;
   float* dx;
-  __device__ int64_t m() const { return d.cg; }
-  __device__ int64_t cols() const { return d.n * d.h * d.w; }
-  __device__ int64_t depth() const { return d.kg * d.r * d.s; }
-  __device__ float a(int64_t g, int64_t i, int64_t l) const {
-    const int64_t k = l / (d.r * d.s), rs = l % (d.r * d.s);
+  __device__ I m() const { return d.cg; }
+  __device__ I cols() const { return d.n * d.h * d.w; }
+  __device__ I depth() const { return d.kg * d.r * d.s; }
+  __device__ float a(I g, I i, I l) const {
+    const I k = l / (d.r * d.s), rs = l % (d.r * d.s);
     return w[((g * d.kg + k) * d.cg + i) * d.r * d.s + rs];
   }
-  __device__ float b(int64_t g, int64_t l, int64_t j) const {
-    const int64_t k = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
-    const int64_t n = j / (d.h * d.w), hi = j / d.w % d.h, wi = j % d.w;
-    const int64_t ph = hi + d.ph - r * d.dh, pw = wi + d.pw - s * d.dw;  // = p*sh and q*sw when a tap maps here
+  __device__ float b(I g, I l, I j) const {
+    const I k = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
+    const I n = j / (d.h * d.w), hi = j / d.w % d.h, wi = j % d.w;
+    const I ph = hi + d.ph - r * d.dh, pw = wi + d.pw - s * d.dw;  // = p*sh and q*sw when a tap maps here
     if (ph < 0 || pw < 0 || ph % d.sh != 0 || pw % d.sw != 0) return 0.0f;
-    const int64_t p = ph / d.sh, q = pw / d.sw;
+    const I p = ph / d.sh, q = pw / d.sw;
     if (p >= d.p || q >= d.q) return 0.0f;
     return dy[((n * d.k + g * d.kg + k) * d.p + p) * d.q + q];
   }
-  __device__ void store(int64_t g, int64_t i, int64_t j, float acc) const {
-    const int64_t n = j / (d.h * d.w), hw = j % (d.h * d.w);
+  __device__ void store(I g, I i, I j, float acc) const {
+    const I n = j / (d.h * d.w), hw = j % (d.h * d.w);
     dx[(n * d.c + g * d.cg + i) * d.h * d.w + hw] = acc;
   }
 };
 
+template <typename I>
 struct BackwardWeight {
-  Geometry d;
+  using Index = I;
+  Geometry<I> d;
   const float *x, *dy;
   float* dw;
-  __device__ int64_t m() const { return d.kg; }
-  __device__ int64_t cols() const { return d.cg * d.r * d.s; }
-  __device__ int64_t depth() const { return d.n * d.p * d.q; }
-  __device__ float a(int64_t g, int64_t i, int64_t l) const {
-    const int64_t n = l / (d.p * d.q), pq = l % (d.p * d.q);
+  __device__ I m() const { return d.kg; }
+  __device__ I cols() const { return d.cg * d.r * d.s; }
+  __device__ I depth() const { return d.n * d.p * d.q; }
+  __device__ float a(I g, I i, I l) const {
+    const I n = l / (d.p * d.q), pq = l % (d.p * d.q);
     return dy[(n * d.k + g * d.kg + i) * d.p * d.q + pq];
   }
-  __device__ float b(int64_t g, int64_t l, int64_t j) const {
-    const int64_t c = j / (d.r * d.s), r = j / d.s % d.r, s = j % d.s;
-    const int64_t n = l / (d.p * d.q), p = l / d.q % d.p, q = l % d.q;
+  __device__ float b(I g, I l, I j) const {
+    const I c = j / (d.r * d.s), r = j / d.s % d.r, s = j % d.s;
+    const I n = l / (d.p * d.q), p = l / d.q % d.p, q = l % d.q;
     return input_at(d, x, g, n, c, r, s, p, q);
   }
-  __device__ void store(int64_t g, int64_t i, int64_t j, float acc) const { dw[(g * d.kg + i) * cols() + j] = acc; }
+  __device__ void store(I g, I i, I j, float acc) const { dw[(g * d.kg + i) * cols() + j] = acc; }
 };
 
 constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
 
-// The tiling of gemm.cu's float32 kernel over an operand-computing problem; blockIdx.z is the group.
+// 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem (the first
+// GEMM kernel's tiling: the tile loaders' index arithmetic, not the FMAs, bounds it); blockIdx.z is the group.
 template <typename Problem>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
   __shared__ float As[kStep][kTile + 4];
   __shared__ float Bs[kStep][kTile + 4];
   const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
-  const int64_t row0 = int64_t(blockIdx.y) * kTile, col0 = int64_t(blockIdx.x) * kTile;
-  const int64_t m = pr.m(), cols = pr.cols(), depth = pr.depth();
-  for (int64_t g = blockIdx.z; g < groups; g += gridDim.z) {
+  using I = typename Problem::Index;
+  const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
+  const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
+  for (I g = blockIdx.z; g < groups; g += gridDim.z) {
     float acc[kMicro][kMicro] = {};
-    for (int64_t k0 = 0; k0 < depth; k0 += kStep) {
+    for (I k0 = 0; k0 < depth; k0 += kStep) {
       for (int e = tid; e < kTile * kStep; e += kThreads) {
         const int i = e / kStep, l = e % kStep, lb = e / kTile, j = e % kTile;
         As[l][i] = row0 + i < m && k0 + l < depth ? pr.a(g, row0 + i, k0 + l) : 0.0f;
@@ -127,7 +139,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
     }
     for (int u = 0; u < kMicro; ++u)
       for (int v = 0; v < kMicro; ++v) {
-        const int64_t i = row0 + ty * kMicro + u, j = col0 + tx * kMicro + v;
+        const I i = row0 + ty * kMicro + u, j = col0 + tx * kMicro + v;
         if (i < m && j < cols) pr.store(g, i, j, acc[u][v]);
       }
   }
@@ -156,28 +168,45 @@ void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t 
   GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
 }
 
+// Runs fn(geometry) in 32-bit index arithmetic when every tensor, and so every index the kernels form
+// (a tile's reach past the edge included), stays under 2^31 elements; else in 64-bit.
+template <typename Fn>
+void with_index_type(const Conv2dParams& p, Fn fn) {
+  const int64_t limit = (int64_t(1) << 31) - 4 * kTile;
+  const bool small = p.n * p.c * p.h * p.w < limit && p.n * p.k * p.p() * p.q() < limit &&
+                     p.k * p.cg() * p.r * p.s < limit && p.groups < limit;
+  if (small) fn(geometry<int32_t>(p));
+  else fn(geometry<int64_t>(p));
+}
+
 }  // namespace
 
 void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y, int device) {
   cudaStream_t stream = stream_for("cudaConv2dForward", device);
-  const Geometry d = geometry(p);
-  launch("cudaConv2dForward", Forward{d, x, w, bias, y}, d.kg, d.n * d.p * d.q, p.groups, stream);
+  with_index_type(p, [&](auto d) {
+    using I = decltype(d.n);
+    launch("cudaConv2dForward", Forward<I>{d, x, w, bias, y}, d.kg, int64_t(d.n) * d.p * d.q, p.groups, stream);
+  });
 }
 
 void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, int device) {
   cudaStream_t stream = stream_for("cudaConv2dBackwardData", device);
-  const Geometry d = geometry(p);
-  launch("cudaConv2dBackwardData", BackwardData{d, dy, w, dx}, d.cg, d.n * d.h * d.w, p.groups, stream);
+  with_index_type(p, [&](auto d) {
+    using I = decltype(d.n);
+    launch("cudaConv2dBackwardData", BackwardData<I>{d, dy, w, dx}, d.cg, int64_t(d.n) * d.h * d.w, p.groups, stream);
+  });
 }
 
 void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw, float* dbias,
                             int device) {
   const char* op = "cudaConv2dBackwardWeight";
   cudaStream_t stream = stream_for(op, device);
-  const Geometry d = geometry(p);
-  launch(op, BackwardWeight{d, x, dy, dw}, d.kg, d.cg * d.r * d.s, p.groups, stream);
-  if (dbias && d.k > 0) {
-    bias_grad_kernel<<<BlockLine::blocks(d.k), kLineThreads, 0, stream>>>(dy, d.n, d.k, d.p * d.q, dbias);
+  with_index_type(p, [&](auto d) {
+    using I = decltype(d.n);
+    launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, int64_t(d.cg) * d.r * d.s, p.groups, stream);
+  });
+  if (dbias && p.k > 0) {
+    bias_grad_kernel<<<BlockLine::blocks(p.k), kLineThreads, 0, stream>>>(dy, p.n, p.k, p.p() * p.q(), dbias);
     GRAFT_CUDA_CHECK_LAUNCH(op, bias_grad_kernel);
   }
 }

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <string>
 #include <type_traits>
 
@@ -175,14 +177,19 @@ void pack(const float* x, bool k_contiguous, int64_t ld, int64_t stride, int64_t
 }
 
 template <bool BF16>
-void multiply(const MmaArgs& args, const GemmParams& p, float* c, cudaStream_t stream) {
+void multiply(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
   constexpr int bytes = kStages * 2 * kBM * kRowBytes;
-  static const bool configured = [] {  // above 48 KB, dynamic shared memory must be asked for
-    GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_mma_kernel<BF16, kStages>,
-                                                      cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    return true;
-  }();
-  (void)configured;
+  // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
+  static std::mutex mutex;
+  static std::set<int> configured;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!configured.count(device)) {
+      GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_mma_kernel<BF16, kStages>,
+                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+      configured.insert(device);
+    }
+  }
   const dim3 grid(static_cast<unsigned>(args.tiles_m * args.tiles_n),
                   static_cast<unsigned>(std::min<int64_t>(args.batch, 65535)));
   gemm_mma_kernel<BF16, kStages><<<grid, kThreads, bytes, stream>>>(args, p, c);
@@ -192,14 +199,14 @@ void multiply(const MmaArgs& args, const GemmParams& p, float* c, cudaStream_t s
 // Packs batches [first, first+count) of A and B into the workspace and multiplies them.
 template <typename T>
 void run_batches(const GemmParams& p, const float* a, const float* b, float* c, int64_t first, int64_t count,
-                 T* ws, int64_t mp, int64_t np, int64_t kp, cudaStream_t stream) {
+                 T* ws, int64_t mp, int64_t np, int64_t kp, int device, cudaStream_t stream) {
   T* ap = ws;
   T* bp = ws + count * mp * kp;
   pack(a + first * p.stride_a, !p.trans_a, p.lda, p.stride_a, p.m, p.k, ap, mp, kp, count, stream);
   pack(b + first * p.stride_b, p.trans_b, p.ldb, p.stride_b, p.n, p.k, bp, np, kp, count, stream);
   MmaArgs args{ap, bp, kp * int64_t(sizeof(T)), mp * kp * int64_t(sizeof(T)), np * kp * int64_t(sizeof(T)),
                static_cast<int>(mp / kBM), static_cast<int>(np / kBN), count};
-  multiply<std::is_same_v<T, __nv_bfloat16>>(args, p, c + first * p.stride_c, stream);
+  multiply<std::is_same_v<T, __nv_bfloat16>>(args, p, c + first * p.stride_c, device, stream);
 }
 
 template <typename T>
@@ -215,7 +222,7 @@ void gemm_packed(const GemmParams& p, const float* a, const float* b, float* c, 
   T* ws = static_cast<T*>(device_alloc("cudaGemm", size_t(group * per_batch), device));
   try {
     for (int64_t first = 0; first < p.batch; first += group)
-      run_batches(p, a, b, c, first, std::min(group, p.batch - first), ws, mp, np, kp, stream);
+      run_batches(p, a, b, c, first, std::min(group, p.batch - first), ws, mp, np, kp, device, stream);
   } catch (...) {
     device_free(ws);
     throw;

@@ -155,7 +155,11 @@ describe('fineTune', () => {
     await expect(fineTune(model, data, { strategy: 'everything' as 'full' })).rejects.toThrow(/options.strategy must be one of lp-ft, full, partial, gradual, linear-probe/);
     await expect(fineTune(model, data, { epochs: 0 })).rejects.toThrow(/options.epochs must be an integer >= 1, got 0/);
     await expect(fineTune(model, data, { batchNorm: 'fixed' as 'frozen' })).rejects.toThrow(/options.batchNorm must be 'frozen' or 'train'/);
-    await expect(fineTune(model, data, { numClasses: 0 })).rejects.toThrow(/replaceHead: numClasses must be an integer >= 1/);
+    await expect(fineTune(model, data, { numClasses: 0 })).rejects.toThrow(/fineTune: options.numClasses must be an integer >= 1, got 0/);
+    await expect(linearProbe(model, wide, { numClasses: 4 })).rejects.toThrow(/linearProbe: the head predicts 4 classes but the labels go up to 4/);
+    await expect(fineTuneWithBaseline(model, data, { evalData: data }, { createModel: () => tiny(), scratch: { lr: -2 } }))
+      .rejects.toThrow(/trainFromScratch: options.lr must be a number > 0, got -2/);
+    expect(model.head.outFeatures).toBe(3);
     await expect(fineTune(model, new TensorDataset(new Float32Array(0), [0, 1, 8, 8], new Int32Array(0)))).rejects.toThrow(/fineTune: data is empty/);
     await expect(findLearningRate(model, data, { maxLr: 1e-7 })).rejects.toThrow(/findLearningRate: options.maxLr must exceed options.minLr/);
     await expect(fineTuneWithBaseline(model, data, {}, { createModel: () => tiny() })).rejects.toThrow(/fineTuneWithBaseline: options.evalData is required/);

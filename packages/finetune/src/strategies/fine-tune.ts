@@ -121,6 +121,7 @@ function resolve(fn: string, o: FineTuneOptions, defaults: Partial<Resolved> = {
     seed: 0, transform: defaultTransform(), evaluate: 'epoch', ...defaults, ...definedOnly(o),
   } as Resolved;
   if (!TRANSFER_STRATEGIES.includes(r.strategy)) throw new Error(`${fn}: options.strategy must be one of ${TRANSFER_STRATEGIES.join(', ')}, got ${JSON.stringify(r.strategy)}`);
+  if (o.numClasses !== undefined) checkInteger(fn, 'numClasses', o.numClasses, 1);
   checkInteger(fn, 'epochs', r.epochs, 1);
   checkInteger(fn, 'batchSize', r.batchSize, 1);
   checkInteger(fn, 'freezeStages', r.freezeStages, 0);
@@ -139,6 +140,16 @@ function resolve(fn: string, o: FineTuneOptions, defaults: Partial<Resolved> = {
   if (r.evaluate !== 'epoch' && r.evaluate !== 'end') throw new Error(`${fn}: options.evaluate must be 'epoch' or 'end', got ${JSON.stringify(r.evaluate)}`);
   if (!Number.isSafeInteger(r.seed)) throw new Error(`${fn}: options.seed must be a safe integer, got ${r.seed}`);
   return r;
+}
+
+/**
+ * Checks fineTune's options (or, with `scratch`, trainFromScratch's) without training: the CLI
+ * validates flags with it, and fineTuneWithBaseline checks both runs before starting either.
+ * @example
+ * checkFineTuneOptions({ strategy: 'partial', freezeStages: 2, lr: 0.01 });
+ */
+export function checkFineTuneOptions(options: FineTuneOptions, scratch = false): void {
+  resolve(scratch ? 'trainFromScratch' : 'fineTune', options);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -165,8 +176,8 @@ export async function fineTune<M extends Classifier>(model: M, data: TransferDat
   if (r.strategy === 'partial' && r.freezeStages > stages) {
     throw new Error(`fineTune: options.freezeStages must be at most ${stages} (the backbone's stages: ${transferStages(model).map((s) => s.name).join(', ')}), got ${r.freezeStages}`);
   }
+  checkHeadFits('fineTune', options.numClasses ?? model.head.outFeatures, train);
   if (options.numClasses !== undefined) replaceHead(model, options.numClasses, { seed: options.headSeed ?? r.seed });
-  checkHeadFits('fineTune', model.head.outFeatures, train);
   const history: EpochRecord[] = [];
   const onEpochEnd = (e: EpochRecord): void => { history.push(e); options.onEpochEnd?.(e); };
   const result = await withState(model, options.outputDir, async (outputDir) => {
@@ -211,8 +222,8 @@ export async function trainFromScratch<M extends Classifier>(model: M, data: Tra
   const r = resolve('trainFromScratch', options, { lr: 0.05, batchNorm: 'train' });
   const train = toDataset(data, 'trainFromScratch', 'data');
   const evalData = options.evalData === undefined ? undefined : toDataset(options.evalData, 'trainFromScratch', 'options.evalData');
+  checkHeadFits('trainFromScratch', options.numClasses ?? model.head.outFeatures, train);
   if (options.numClasses !== undefined) replaceHead(model, options.numClasses, { seed: options.headSeed ?? r.seed });
-  checkHeadFits('trainFromScratch', model.head.outFeatures, train);
   const history: EpochRecord[] = [];
   const metrics = await withState(model, options.outputDir, async (outputDir) => {
     freezeStages(model, 0);

@@ -65,6 +65,7 @@ interface ProbeSettings {
 
 function settings(o: LinearProbeOptions): ProbeSettings {
   const s = { epochs: o.epochs ?? 100, batchSize: o.batchSize ?? 64, lr: o.lr ?? 0.01, weightDecay: o.weightDecay ?? 0.01, seed: o.seed ?? 0 };
+  if (o.numClasses !== undefined) checkInteger('linearProbe', 'numClasses', o.numClasses, 1);
   checkInteger('linearProbe', 'epochs', s.epochs, 1);
   checkInteger('linearProbe', 'batchSize', s.batchSize, 1);
   checkPositive('linearProbe', 'lr', s.lr);
@@ -87,8 +88,8 @@ export async function linearProbe<M extends Classifier>(model: M, data: Transfer
   const s = settings(options);
   const train = toDataset(data, 'linearProbe', 'data');
   const evalSet = options.evalData === undefined ? undefined : toDataset(options.evalData, 'linearProbe', 'options.evalData');
+  checkHeadFits('linearProbe', options.numClasses ?? model.head.outFeatures, train);
   if (options.numClasses !== undefined) replaceHead(model, options.numClasses, { seed: options.headSeed ?? s.seed });
-  checkHeadFits('linearProbe', model.head.outFeatures, train);
   const trainF = await extractFeatures(model, train, { transform: options.transform });
   const evalF = evalSet === undefined ? undefined : await extractFeatures(model, evalSet, { transform: options.transform });
   const featureSeconds = (performance.now() - started) / 1000;

@@ -6,7 +6,7 @@
 import type { Classifier } from '@graft/core';
 import type { Metrics } from '../trainer.js';
 import { checkNonNegative } from './checks.js';
-import { fineTune, trainFromScratch, type FineTuneOptions, type FineTuneResult, type ScratchOptions } from './fine-tune.js';
+import { checkFineTuneOptions, fineTune, trainFromScratch, type FineTuneOptions, type FineTuneResult, type ScratchOptions } from './fine-tune.js';
 import type { TransferData } from './data.js';
 
 /** Options of {@link fineTuneWithBaseline}. */
@@ -70,11 +70,13 @@ export async function fineTuneWithBaseline<M extends Classifier>(
   const metric = baseline.metric ?? 'accuracy';
   if (metric !== 'accuracy' && metric !== 'macroF1') throw new Error(`fineTuneWithBaseline: baseline.metric must be 'accuracy' or 'macroF1', got ${JSON.stringify(metric)}`);
   checkNonNegative('fineTuneWithBaseline', 'tolerance', baseline.tolerance ?? 0);
-  const scratchModel = baseline.createModel();
   const shared: ScratchOptions = {
     epochs: options.epochs, batchSize: options.batchSize, transform: options.transform, augment: options.augment, seed: options.seed,
     evalData: options.evalData, evaluate: options.evaluate, numClasses: options.numClasses,
   };
+  checkFineTuneOptions(options);
+  checkFineTuneOptions({ ...shared, ...baseline.scratch }, true);
+  const scratchModel = baseline.createModel();
   const tuned = await fineTune(model, data, options);
   const scratch = await trainFromScratch(scratchModel, data, { ...shared, ...baseline.scratch });
   const check = assessTransfer(metric, score(tuned.metrics, metric), score(scratch.metrics, metric), baseline.tolerance ?? 0);

@@ -1,0 +1,63 @@
+/**
+ * Acceptance (issue 5): the FMNIST-transfer protocol on the bundled Fashion-MNIST subset, from the
+ * shipped supervised backbone (classes 0-4), target classes 5-9 with 10 labels per class (seed 0),
+ * scored on the first 750 target test images of the bundled test split. Scratch gets the same labels,
+ * epochs, batch size, augmentation and schedule as the default fine-tune (its own rate, 0.05).
+ * The full protocol over several seeds is in benchmarks/results/2026-11-22-finetune-fmnist.md.
+ */
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadPretrained, manualSeed, resnet20, type ResNet } from '@graft/core';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, Subset, compose, fashionMnist, filterClasses, normalise, sampleKPerClass, toFloat, type Dataset } from '@graft/data';
+import { fineTune, linearProbe, trainFromScratch } from '../src/index.js';
+
+const BACKBONE = fileURLToPath(new URL('../../../weights/resnet20-fmnist04-supervised.safetensors', import.meta.url));
+const plain = compose(toFloat(), normalise(FASHION_MNIST_MEAN, FASHION_MNIST_STD));
+let labelled: Dataset;
+let test: Dataset;
+
+beforeAll(async () => {
+  const classes = [5, 6, 7, 8, 9];
+  const train = filterClasses(await fashionMnist({ split: 'train', bundled: true }), classes, { remap: true });
+  const fullTest = filterClasses(await fashionMnist({ split: 'test', bundled: true }), classes, { remap: true });
+  labelled = sampleKPerClass(train, 10, 0).labelled;
+  test = new Subset(fullTest, Int32Array.from({ length: 750 }, (_, i) => i));
+});
+
+async function pretrained(): Promise<ResNet> {
+  manualSeed(0);
+  const model = resnet20({ inChannels: 1, numClasses: 5 });
+  await loadPretrained(model, BACKBONE, { skip: 'fc' });
+  return model;
+}
+
+describe('transfer at 10 labels per class (bundled Fashion-MNIST, classes 5-9)', () => {
+  const scores: Record<string, number> = {};
+
+  it('trains from scratch (the baseline)', async () => {
+    manualSeed(0);
+    const r = await trainFromScratch(resnet20({ inChannels: 1, numClasses: 5 }), labelled, { transform: plain, evalData: test, evaluate: 'end' });
+    scores['scratch'] = r.metrics?.['accuracy'] ?? NaN;
+    expect(r.history).toHaveLength(30);
+    r.model.dispose();
+  });
+
+  it('a linear probe on the frozen backbone beats scratch', async () => {
+    const r = await linearProbe(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test });
+    scores['probe'] = r.metrics?.['accuracy'] ?? NaN;
+    // Measured (seed 0, 750 images): probe PROBE_MEASURED, scratch SCRATCH_MEASURED.
+    expect(scores['probe']).toBeGreaterThan((scores['scratch'] as number) + 0.05);
+    r.model.dispose();
+  });
+
+  it('the default fine-tune (LP-FT, frozen BN statistics) beats scratch by a wide margin', async () => {
+    const r = await fineTune(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test, evaluate: 'end' });
+    scores['default'] = r.metrics?.['accuracy'] ?? NaN;
+    // Measured (seed 0, 750 images): default DEFAULT_MEASURED vs scratch SCRATCH_MEASURED.
+    expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.08);
+    expect(scores['default']).toBeGreaterThan(0.75);
+    expect(r.history.map((e) => e.phase)).toEqual([...Array(100).fill('probe'), ...Array(30).fill('fine-tune')]);
+    console.log(`transfer at 10 labels/class, 750 test images: ${Object.entries(scores).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')}`);
+    r.model.dispose();
+  });
+});

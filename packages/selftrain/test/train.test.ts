@@ -14,21 +14,24 @@ function smallCnn(seed = 0): SmallCNN {
 }
 
 describe('predictLogits', () => {
-  it('streams the pool: native memory peaks at the same level for 512 and 4,096 items', async () => {
-    const model = smallCnn();
+  it('streams the pool: native memory peaks at the same level for 512 and 8,192 items', async () => {
+    // 100 outputs, so that logits kept in native memory would show: (8192 - 512) x 100 x 4 B = 3 MB more.
+    manualSeed(0);
+    const model = new SmallCNN({ inChannels: 1, numClasses: 100, widths: [4, 8, 8] });
     const peakFor = async (n: number): Promise<number> => {
       const before = memoryStats().liveBytes;
       resetPeakMemory();
       const p = await predictLogits(model, withoutLabels(first(n)), { batchSize: 64, transform: views.eval });
-      expect(p.logits.length).toBe(n * 10);
+      expect(p.logits.length).toBe(n * 100);
       expect(memoryStats().liveBytes).toBe(before); // nothing left behind
       return memoryStats().peakBytes - before;
     };
-    // Same batch size, same per-batch tensors: once the loader runs at full depth (a few batches in),
-    // the peak of a streamed prediction does not depend on n. Measured: 4,716,544 bytes for both.
     const small = await peakFor(512);
-    const large = await peakFor(4096);
-    expect(large).toBe(small);
+    const large = await peakFor(8192);
+    // Measured: 4,487,168 or 4,716,544 B for either n, run to run: the peak moves by up to one batch (64 x 784 x 4 B images plus
+    // logits, ~230 kB) with the order in which a batch's buffers are freed, hence the 512 kB margin.
+    console.log(`predictLogits peak: ${small} B (512 items), ${large} B (8,192 items)`);
+    expect(Math.abs(large - small)).toBeLessThan(512 * 1024);
     expect(large).toBeLessThan(8 * 1024 * 1024);
     model.dispose();
   });

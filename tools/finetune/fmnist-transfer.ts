@@ -7,7 +7,8 @@
  *   npx vite-node --config vitest.config.ts tools/finetune/fmnist-transfer.ts -- --bundled --k 10,100 --seeds 0,1,2
  *   npx vite-node --config vitest.config.ts tools/finetune/fmnist-transfer.ts -- --k 10,100 --seeds 0,1,2   # full data
  *
- * Flags: --methods scratch,probe,naive,default (also: full, partial, gradual), --epochs N (fine-tune and
+ * Flags: --methods scratch,probe,naive,default (also: full, partial, gradual, and the ablations
+ * default-frozen-bn, default-no-probe, default-no-augment), --epochs N (fine-tune and
  * scratch epochs), --test-limit N (score on the first N target test images), --set key=value,... (extra
  * fineTune options for the default method, numbers parsed), --backbone FILE.
  */
@@ -45,6 +46,13 @@ const extra: Record<string, number | string> = Object.fromEntries(values.set.spl
 /** The naive recipe of issue 5: every layer, BN statistics re-estimated, onecycle SGD, backbone lr / 10, no augmentation. */
 const NAIVE: FineTuneOptions = { strategy: 'full', batchNorm: 'train', lrScheduler: 'onecycle', warmupRatio: 0, augment: null, lr: 0.01 };
 
+/** The default recipe with one ingredient changed. */
+const ABLATIONS: Record<string, FineTuneOptions> = {
+  'default-frozen-bn': { batchNorm: 'frozen' },
+  'default-no-probe': { strategy: 'full' },
+  'default-no-augment': { augment: null },
+};
+
 async function run(method: string, labelled: Dataset, seed: number): Promise<FineTuneResult | LinearProbeResult> {
   manualSeed(seed);
   const model = resnet20({ inChannels: 1, numClasses: 5 });
@@ -54,6 +62,8 @@ async function run(method: string, labelled: Dataset, seed: number): Promise<Fin
   if (method === 'probe') return linearProbe(model, labelled, { numClasses: 5, transform: plain, evalData: test, seed });
   if (method === 'naive') return fineTune(model, labelled, { ...common, ...NAIVE, epochs });
   if (method === 'default') return fineTune(model, labelled, { ...common, epochs, ...(extra as FineTuneOptions) });
+  const ablation = ABLATIONS[method];
+  if (ablation !== undefined) return fineTune(model, labelled, { ...common, epochs, ...ablation });
   return fineTune(model, labelled, { ...common, epochs, strategy: method as FineTuneOptions['strategy'] });
 }
 

@@ -29,8 +29,8 @@ function tiny(classes = 3, seed = 0): ResNet {
   return cifarResNet(8, { inChannels: 1, numClasses: classes });
 }
 
-function values(m: ResNet, prefix = ''): number[] {
-  return [...m.namedParameters()].filter(([n]) => n.startsWith(prefix)).flatMap(([, p]) => Array.from(p.dataSync()));
+function values(m: ResNet, prefix = '', convOnly = false): number[] {
+  return [...m.namedParameters()].filter(([n, p]) => n.startsWith(prefix) && (!convOnly || p.ndim === 4)).flatMap(([, p]) => Array.from(p.dataSync()));
 }
 
 function buffers(m: ResNet): number[] {
@@ -188,19 +188,27 @@ describe('fineTune', () => {
     const data = patches(24, 9);
     const model = tiny(3);
     const stem = values(model, 'conv1');
+    const stemBn = values(model, 'bn1');
     const deep = values(model, 'layer3');
-    await fineTune(model, data, { strategy: 'partial', freezeStages: 2, epochs: 2, batchSize: 8 });
+    await fineTune(model, data, { strategy: 'partial', freezeStages: 2, epochs: 2, batchSize: 8, batchNorm: 'frozen' });
     expect(values(model, 'conv1')).toEqual(stem);
+    expect(values(model, 'bn1')).toEqual(stemBn);
     expect(values(model, 'layer3')).not.toEqual(deep);
+    // batchNorm 'train' (fastai): convolutions of frozen stages stay, their BN scale and shift train.
+    const fastai = tiny(3);
+    await fineTune(fastai, data, { strategy: 'partial', freezeStages: 2, epochs: 2, batchSize: 8 });
+    expect(values(fastai, 'conv1')).toEqual(stem);
+    expect(values(fastai, 'bn1')).not.toEqual(stemBn);
 
     const other = tiny(3, 1);
     const backboneAfterHead: number[][] = [];
     const r = await fineTune(other, data, {
       strategy: 'gradual', freezeEpochs: 2, epochs: 2, batchSize: 8,
-      onEpochEnd: (e) => { if (e.phase === 'head') backboneAfterHead.push(values(other, 'layer')); },
+      onEpochEnd: (e) => { if (e.phase === 'head') backboneAfterHead.push(values(other, 'layer', true)); },
     });
     expect(r.history.map((e) => e.phase)).toEqual(['head', 'head', 'fine-tune', 'fine-tune']);
     expect(backboneAfterHead[1]).toEqual(backboneAfterHead[0]);
+    expect(values(other, 'layer', true)).not.toEqual(backboneAfterHead[0]);
     // fastai: the unfrozen phase runs at half the rate.
     expect((r.history[2]?.lr ?? 0)).toBeLessThan(0.0051);
   });

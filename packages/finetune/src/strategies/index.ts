@@ -4,7 +4,7 @@
  * and a negative-transfer check.
  */
 export * from './data.js';
-export type { EvalAt } from './phase.js';
+export { evenBatchSize, type EvalAt } from './phase.js';
 export * from './layers.js';
 export * from './features.js';
 export * from './linear-probe.js';

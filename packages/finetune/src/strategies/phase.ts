@@ -47,6 +47,17 @@ export interface PhaseRun {
 }
 
 /**
+ * The batch size, at most `batchSize`, that splits `n` items into the same number of batches with
+ * sizes as even as possible: 50 images at 16 become 13, 13, 13, 11 rather than 16, 16, 16, 2, whose
+ * last batch would give batch norm the statistics of two images.
+ * @example
+ * evenBatchSize(50, 16); // 13
+ */
+export function evenBatchSize(n: number, batchSize: number): number {
+  return Math.max(1, Math.ceil(n / Math.ceil(n / batchSize)));
+}
+
+/**
  * Runs a phase; returns its epoch records and the last evaluation.
  * @example
  * const { history, metrics } = await runPhase({ name: 'fine-tune', model, train, groups, settings, ... });
@@ -65,7 +76,7 @@ export async function runPhase(run: PhaseRun): Promise<{ history: EpochRecord[];
   const trainer = new Trainer({
     model: run.model,
     args: {
-      outputDir: join(run.outputDir, run.name), numTrainEpochs: s.epochs, trainBatchSize: s.batchSize,
+      outputDir: join(run.outputDir, run.name), numTrainEpochs: s.epochs, trainBatchSize: evenBatchSize(run.train.length, s.batchSize),
       learningRate: run.groups[0]?.lr ?? 0.01, optimizer: s.optimizer, momentum: s.momentum, weightDecay: s.weightDecay,
       lrScheduler: s.lrScheduler, warmupRatio: s.warmupRatio, labelSmoothing: s.labelSmoothing, maxGradNorm: s.maxGradNorm,
       seed: s.seed, evalStrategy: run.evalData && run.evalAt === 'epoch' ? 'epoch' : 'no', loggingSteps: 1_000_000,

@@ -10,12 +10,12 @@
  * Flags: --methods scratch,probe,naive,default (also: full, partial, gradual, and the ablations
  * default-frozen-bn, default-no-probe, default-no-augment), --epochs N (fine-tune and
  * scratch epochs), --test-limit N (score on the first N target test images), --set key=value,... (extra
- * fineTune options for the default method, numbers parsed), --backbone FILE.
+ * options for the default method and the probe, numbers parsed), --backbone FILE.
  */
 import { parseArgs } from 'node:util';
 import { loadPretrained, manualSeed, resnet20 } from '@graft/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, Subset, compose, fashionMnist, filterClasses, normalise, sampleKPerClass, toFloat, type Dataset } from '@graft/data';
-import { fineTune, linearProbe, trainFromScratch, type FineTuneOptions, type FineTuneResult, type LinearProbeResult } from '@graft/finetune';
+import { fineTune, linearProbe, trainFromScratch, type FineTuneOptions, type FineTuneResult, type LinearProbeOptions, type LinearProbeResult } from '@graft/finetune';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -59,7 +59,7 @@ async function run(method: string, labelled: Dataset, seed: number): Promise<Fin
   if (method === 'scratch') return trainFromScratch(model, labelled, { transform: plain, evalData: test, seed, epochs, evaluate: 'end' });
   await loadPretrained(model, values.backbone, { skip: 'fc' });
   const common = { numClasses: 5, transform: plain, evalData: test, seed, evaluate: 'end' as const };
-  if (method === 'probe') return linearProbe(model, labelled, { numClasses: 5, transform: plain, evalData: test, seed });
+  if (method === 'probe') return linearProbe(model, labelled, { numClasses: 5, transform: plain, evalData: test, seed, ...(extra as LinearProbeOptions) });
   if (method === 'naive') return fineTune(model, labelled, { ...common, ...NAIVE, epochs });
   if (method === 'default') return fineTune(model, labelled, { ...common, epochs, ...(extra as FineTuneOptions) });
   const ablation = ABLATIONS[method];

@@ -108,10 +108,12 @@ describe('feature extraction and linear probe', () => {
   });
 
   it('trains only the head on cached features, fast, and folds the standardisation into it', async () => {
+    expect((await linearProbe(tiny(), patches(6, 1), { epochs: 2, views: 3 })).history).toHaveLength(2);
+    await expect(linearProbe(tiny(), patches(6, 1), { views: 0 })).rejects.toThrow(/linearProbe: options.views must be an integer >= 1, got 0/);
     const model = tiny(5);
     const data = patches(48, 3);
     const backbone = values(model, 'layer');
-    const result = await linearProbe(model, data, { numClasses: 3, epochs: 100, evalData: patches(30, 4) });
+    const result = await linearProbe(model, data, { numClasses: 3, epochs: 100, views: 1, evalData: patches(30, 4) });
     expect(model.head.outFeatures).toBe(3);
     expect(values(model, 'layer')).toEqual(backbone);
     expect(result.history).toHaveLength(100);

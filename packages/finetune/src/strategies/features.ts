@@ -14,6 +14,8 @@ export interface ExtractFeaturesOptions {
   transform?: Transform;
   /** Images per forward pass (default 256). */
   batchSize?: number;
+  /** Seed of a random transform's draws (default 0). */
+  seed?: number;
 }
 
 /** Cached features and their labels. */
@@ -38,7 +40,7 @@ export async function extractFeatures(model: Classifier, data: TransferData, opt
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`extractFeatures: options.batchSize must be an integer >= 1, got ${batchSize}`);
   const wasTraining = model.training;
   model.eval();
-  const loader = createLoader(dataset, { batchSize, transform: options.transform ?? defaultTransform() });
+  const loader = createLoader(dataset, { batchSize, transform: options.transform ?? defaultTransform(), seed: options.seed ?? 0 });
   const chunks: Float32Array[] = [];
   const labels = new Int32Array(dataset.length);
   let width = 0, offset = 0;

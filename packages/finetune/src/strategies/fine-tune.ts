@@ -87,7 +87,7 @@ export interface FineTuneOptions {
   /** Training augmentation run before `transform`; null for none (default: 2-pixel shift and flip for images). */
   augment?: Transform | null;
   /** 'lp-ft' and 'linear-probe': settings of the probe. */
-  probe?: Pick<LinearProbeOptions, 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'standardise'>;
+  probe?: Pick<LinearProbeOptions, 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'standardise' | 'views'>;
   /** Scored after every epoch (or once, see `evaluate`); its last scores are `metrics`. */
   evalData?: TransferData;
   /** When evalData is scored: 'epoch' (default, for charts) or 'end' (once; cheaper for large sets). */
@@ -188,7 +188,7 @@ export async function fineTune<M extends Classifier>(model: M, data: TransferDat
     if (r.strategy === 'linear-probe' || r.strategy === 'lp-ft') {
       // With a fine-tune phase to follow, the probe is scored only when the caller wants per-epoch charts.
       const probeEval = r.strategy === 'linear-probe' || r.evaluate === 'epoch' ? evalData : undefined;
-      const probe = await linearProbe(model, train, { ...options.probe, transform: r.transform, evalData: probeEval, seed: r.seed, onEpochEnd });
+      const probe = await linearProbe(model, train, { augment: options.augment, ...options.probe, transform: r.transform, evalData: probeEval, seed: r.seed, onEpochEnd });
       if (r.strategy === 'linear-probe') return probe.metrics;
     }
     const augment = options.augment === undefined ? defaultAugment(train.get(0).shape) : options.augment;

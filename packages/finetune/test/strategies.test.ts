@@ -211,6 +211,9 @@ describe('fineTune', () => {
     expect(r.history.map((e) => e.phase)).toEqual(['head', 'head', 'fine-tune', 'fine-tune']);
     expect(backboneAfterHead[1]).toEqual(backboneAfterHead[0]);
     expect(values(other, 'layer', true)).not.toEqual(backboneAfterHead[0]);
+    const staged = await fineTune(tiny(3, 2), data, { strategy: 'gradual', unfreeze: 'stagewise', freezeEpochs: 1, epochs: 1, batchSize: 8 });
+    expect(staged.history.map((e) => e.phase)).toEqual(['head', 'unfreeze-layer3', 'unfreeze-layer2', 'unfreeze-layer1', 'fine-tune']);
+    await expect(fineTune(tiny(3), data, { strategy: 'gradual', unfreeze: 'some' as 'all' })).rejects.toThrow(/options.unfreeze must be 'all' or 'stagewise'/);
     // fastai: the unfrozen phase runs at half the rate.
     expect((r.history[2]?.lr ?? 0)).toBeLessThan(0.0051);
   });

@@ -40,7 +40,8 @@ import { runPhase, type EvalAt, type PhaseSettings } from './phase.js';
  * - `'full'`: fine-tune every layer from the current head.
  * - `'partial'`: freeze the first `freezeStages` stages, fine-tune the rest.
  * - `'gradual'`: fastai's `fine_tune(freezeEpochs)`: the head alone for `freezeEpochs` epochs, then
- *   every layer at half the rate.
+ *   every layer at half the rate; with `unfreeze: 'stagewise'` (ULMFiT), the stages are unfrozen one at
+ *   a time, deepest first, `freezeEpochs` epochs each, before the last phase trains every layer.
  * - `'linear-probe'`: only the head, on cached frozen features.
  */
 export type TransferStrategy = 'lp-ft' | 'full' | 'partial' | 'gradual' | 'linear-probe';
@@ -67,8 +68,10 @@ export interface FineTuneOptions {
   layerDecay?: number;
   /** 'partial': stages frozen, stem first (default 1). */
   freezeStages?: number;
-  /** 'gradual': head-only epochs before unfreezing (default 1, as fastai). */
+  /** 'gradual': head-only epochs before unfreezing, and epochs of each stagewise phase (default 1, as fastai). */
   freezeEpochs?: number;
+  /** 'gradual': unfreeze every stage at once after the head ('all', fastai, default) or one per phase, deepest first ('stagewise'). */
+  unfreeze?: 'all' | 'stagewise';
   /** Batch-norm policy (default 'train'; see the file comment for the measurement). */
   batchNorm?: BatchNormPolicy;
   /** Default 'sgd' (momentum 0.9). */
@@ -115,14 +118,14 @@ export interface FineTuneResult<M extends Classifier = Classifier> {
 
 type Resolved = PhaseSettings & {
   strategy: TransferStrategy; lr: number; backboneLrRatio: number; layerDecay: number; freezeStages: number; freezeEpochs: number;
-  batchNorm: BatchNormPolicy; transform: Transform; evaluate: EvalAt;
+  batchNorm: BatchNormPolicy; transform: Transform; evaluate: EvalAt; unfreeze: 'all' | 'stagewise';
 };
 
 function resolve(fn: string, o: FineTuneOptions, defaults: Partial<Resolved> = {}): Resolved {
   const r: Resolved = {
     strategy: 'lp-ft', epochs: 30, batchSize: 16, lr: 0.01, backboneLrRatio: 0.1, layerDecay: 1, freezeStages: 1, freezeEpochs: 1,
     batchNorm: 'train', optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4, lrScheduler: 'cosine', warmupRatio: 0.1, labelSmoothing: 0,
-    seed: 0, transform: defaultTransform(), evaluate: 'epoch', ...defaults, ...definedOnly(o),
+    seed: 0, transform: defaultTransform(), evaluate: 'epoch', unfreeze: 'all', ...defaults, ...definedOnly(o),
   } as Resolved;
   if (!TRANSFER_STRATEGIES.includes(r.strategy)) throw new Error(`${fn}: options.strategy must be one of ${TRANSFER_STRATEGIES.join(', ')}, got ${JSON.stringify(r.strategy)}`);
   if (o.numClasses !== undefined) checkInteger(fn, 'numClasses', o.numClasses, 1);
@@ -141,6 +144,7 @@ function resolve(fn: string, o: FineTuneOptions, defaults: Partial<Resolved> = {
   if (!(r.warmupRatio >= 0 && r.warmupRatio < 1)) throw new Error(`${fn}: options.warmupRatio must be in [0, 1), got ${r.warmupRatio}`);
   if (!(r.labelSmoothing >= 0 && r.labelSmoothing < 1)) throw new Error(`${fn}: options.labelSmoothing must be in [0, 1), got ${r.labelSmoothing}`);
   if (r.maxGradNorm !== undefined) checkPositive(fn, 'maxGradNorm', r.maxGradNorm);
+  if (r.unfreeze !== 'all' && r.unfreeze !== 'stagewise') throw new Error(`${fn}: options.unfreeze must be 'all' or 'stagewise', got ${JSON.stringify(r.unfreeze)}`);
   if (r.evaluate !== 'epoch' && r.evaluate !== 'end') throw new Error(`${fn}: options.evaluate must be 'epoch' or 'end', got ${JSON.stringify(r.evaluate)}`);
   if (!Number.isSafeInteger(r.seed)) throw new Error(`${fn}: options.seed must be a safe integer, got ${r.seed}`);
   return r;
@@ -197,7 +201,16 @@ export async function fineTune<M extends Classifier>(model: M, data: TransferDat
       freezeBackbone(model);
       applyBatchNormPolicy(model, r.batchNorm);
       const groups = discriminativeParamGroups(model, { lr: r.lr });
-      await runPhase({ ...phase, name: 'head', evalData: r.evaluate === 'epoch' ? evalData : undefined, groups, settings: { ...r, epochs: r.freezeEpochs }, epochOffset: history.length });
+      const early = { ...phase, evalData: r.evaluate === 'epoch' ? evalData : undefined, settings: { ...r, epochs: r.freezeEpochs } };
+      await runPhase({ ...early, name: 'head', groups, epochOffset: history.length });
+      const stages = transferStages(model);
+      // Stagewise: stages.length - 1 phases, each with one more stage unfrozen, deepest first.
+      for (let frozen = stages.length - 1; r.unfreeze === 'stagewise' && frozen > 0; frozen--) {
+        freezeStages(model, frozen);
+        applyBatchNormPolicy(model, r.batchNorm);
+        const staged = discriminativeParamGroups(model, { lr: r.lr / 2, backboneLrRatio: r.backboneLrRatio, layerDecay: r.layerDecay });
+        await runPhase({ ...early, name: `unfreeze-${stages[frozen]?.name ?? frozen}`, groups: staged, epochOffset: history.length });
+      }
     }
     freezeStages(model, r.strategy === 'partial' ? r.freezeStages : 0);
     applyBatchNormPolicy(model, r.batchNorm);
@@ -210,7 +223,7 @@ export async function fineTune<M extends Classifier>(model: M, data: TransferDat
 }
 
 /** Options of {@link trainFromScratch}: fineTune's, less what only transfer needs. */
-export type ScratchOptions = Omit<FineTuneOptions, 'strategy' | 'backboneLrRatio' | 'layerDecay' | 'freezeStages' | 'freezeEpochs' | 'batchNorm' | 'probe'>;
+export type ScratchOptions = Omit<FineTuneOptions, 'strategy' | 'backboneLrRatio' | 'layerDecay' | 'freezeStages' | 'freezeEpochs' | 'unfreeze' | 'batchNorm' | 'probe'>;
 
 /**
  * Trains every layer of a freshly initialised classifier with one learning rate and batch norm in

@@ -37,6 +37,19 @@ const cases: Case[] = [
   [2, 3, 2, 2, 4, 3, 3, 1, 2, 2, 1],
   // A 1x1 conv on 1x1 maps: the whole batch as one GEMM, sizes off the vector width.
   [7, 13, 1, 1, 11, 1, 1, 1, 0, 1, 1],
+  // The direct AVX-512 path (stride 1, output rows as wide as input rows, planes of >= 16 pixels):
+  // 1 input channel and 17 outputs (two 16-channel slivers), 17 inputs on a 4x4 map (16 pixels:
+  // every block spans two images), 7x7 and 5x7 planes whose 16-pixel blocks straddle images, 5x5 pad 2,
+  // dilation 2 pad 2, groups, 33 outputs, a 1x1 weight gradient, and 160 blocks (two weight-gradient parts).
+  [3, 1, 5, 7, 17, 3, 3, 1, 1, 1, 1],
+  [2, 17, 4, 4, 3, 3, 3, 1, 1, 1, 1],
+  [3, 3, 7, 7, 16, 3, 3, 1, 1, 1, 1],
+  [2, 3, 8, 5, 4, 5, 5, 1, 2, 1, 1],
+  [2, 5, 6, 9, 7, 3, 3, 1, 2, 2, 1],
+  [3, 6, 5, 6, 10, 3, 3, 1, 1, 1, 2],
+  [2, 2, 6, 6, 33, 3, 3, 1, 1, 1, 1],
+  [3, 5, 4, 5, 6, 1, 1, 1, 0, 1, 1],
+  [40, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1],
 ];
 
 function shapeOf([n, c, h, w, k, r, s, stride, padding, dilation, groups]: Case): Conv2dShape {
@@ -57,7 +70,13 @@ function tolerance(terms: number): Tolerance {
   return { atol: 1e-5 + 2e-7 * terms, rtol: 1e-5 };
 }
 
-const isas = capabilities().detectedIsa === 'avx2+fma' ? (['avx2', 'generic'] as const) : (['generic'] as const);
+// 'avx512' adds the direct convolution where the CPU has AVX-512; 'avx2' forces the im2col + AVX2 GEMM path.
+const caps = capabilities();
+const isas = [
+  ...(caps.detectedAvx512 ? (['avx512'] as const) : []),
+  ...(caps.detectedIsa === 'avx2+fma' ? (['avx2'] as const) : []),
+  'generic' as const,
+];
 
 describe.each(isas)('conv2d against the reference (%s)', (isa) => {
   afterAll(() => void setIsa('auto'));
@@ -130,6 +149,33 @@ describe('conv2d gradients against finite differences of the reference forward',
 });
 
 describe('conv2d determinism', () => {
+  it('gives identical bits for 1, 2 and 3 threads on ResNet-20-like layers (direct path on AVX-512)', () => {
+    const before = getNumThreads();
+    for (const c of [[9, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1], [21, 32, 7, 7, 32, 3, 3, 1, 1, 1, 1]] as Case[]) {
+      const shape = shapeOf(c);
+      const rand = seededRandom(6);
+      const size = sizesOf(shape);
+      const x = randomArray(size.x, rand), weight = randomArray(size.w, rand), dy = randomArray(size.y, rand);
+      const run = (threads: number): Float32Array[] => {
+        setNumThreads(threads);
+        const y = new Float32Array(size.y), dx = new Float32Array(size.x), dw = new Float32Array(size.w);
+        conv2dForward({ ...shape, x, weight, y });
+        conv2dBackwardData({ ...shape, dy, weight, dx });
+        conv2dBackwardWeight({ ...shape, x, dy, dw });
+        return [y, dx, dw];
+      };
+      try {
+        const one = run(1);
+        for (const threads of [2, 3]) {
+          const many = run(threads);
+          many.forEach((t, i) => expect(Buffer.compare(Buffer.from(t.buffer), Buffer.from(one[i]!.buffer))).toBe(0));
+        }
+      } finally {
+        setNumThreads(before);
+      }
+    }
+  });
+
   it('gives identical bits for 1, 2 and 8 threads (1 and 2 give each thread whole images, 8 threads chunks)', () => {
     const before = getNumThreads();
     const shape = shapeOf([14, 32, 33, 33, 4, 3, 3, 1, 1, 1, 1]);

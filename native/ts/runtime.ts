@@ -21,6 +21,10 @@ export interface Capabilities {
   detectedIsa: string;
   /** Instruction set the kernels use now. */
   isa: string;
+  /** Whether the CPU (and OS) support AVX-512 F/BW/DQ/VL. */
+  detectedAvx512: boolean;
+  /** Whether kernels that have an AVX-512 path use it now (`setIsa('avx2')` turns it off). */
+  avx512: boolean;
   /** Threads in the CPU pool. */
   threads: number;
   /** Whether the CUDA backend was compiled in. */
@@ -101,11 +105,12 @@ export function setNumThreads(threads: number): void {
 }
 
 /** Instruction-set choices for {@link setIsa}. */
-export type IsaChoice = 'generic' | 'avx2' | 'auto';
+export type IsaChoice = 'generic' | 'avx2' | 'avx512' | 'auto';
 
 /**
- * Forces the portable path (`generic`), the AVX2 path where the CPU has it, or back to `auto`.
- * Returns the instruction set now in use.
+ * Forces the portable path (`generic`), the AVX2 path without AVX-512 (`avx2`), the AVX-512 paths
+ * where the CPU has them (`avx512`, which is what `auto` picks on such a CPU), or back to `auto`.
+ * Returns the base instruction set now in use (`capabilities().avx512` tells whether AVX-512 is on).
  * @example
  * setIsa('generic'); // test the portable kernels on an AVX2 machine
  */

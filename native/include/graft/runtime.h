@@ -34,6 +34,13 @@ Isa active_isa();              // what kernels use now (GRAFT_ISA=generic forces
 void set_active_isa(Isa isa);  // clamps to detected_isa(); tests use it to cover both paths
 const char* isa_name(Isa isa);
 inline bool use_avx2() { return active_isa() == Isa::Avx2; }
+// AVX-512 (F, BW, DQ, VL) is an extension of the AVX2 level rather than an Isa of its own, so code
+// that checks use_avx2() keeps its AVX2 path: kernels with an AVX-512 path check use_avx512() first.
+// On by default where cpuid and the OS allow it; GRAFT_ISA=avx2 (or set_avx512_enabled(false)) keeps
+// every kernel on AVX2, GRAFT_ISA=generic on the portable path.
+bool detected_avx512();
+void set_avx512_enabled(bool on);  // clamps to detected_avx512()
+bool use_avx512();                 // use_avx2() and AVX-512 enabled
 
 // ---- memory ----------------------------------------------------------------------------------
 // 64-byte aligned host buffers with live/peak accounting, so a training loop can prove it is flat.

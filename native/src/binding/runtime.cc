@@ -95,9 +95,10 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa");
   std::string name = args.string(0, "isa");
   if (name == "generic") set_active_isa(Isa::Generic);
-  else if (name == "avx2") set_active_isa(Isa::Avx2);
-  else if (name == "auto") set_active_isa(detected_isa());
-  else args.fail("argument 'isa' must be 'generic', 'avx2' or 'auto', got '" + name + "'");
+  else if (name == "avx2") set_active_isa(Isa::Avx2), set_avx512_enabled(false);
+  else if (name == "avx512") set_active_isa(Isa::Avx2), set_avx512_enabled(true);
+  else if (name == "auto") set_active_isa(detected_isa()), set_avx512_enabled(true);
+  else args.fail("argument 'isa' must be 'generic', 'avx2', 'avx512' or 'auto', got '" + name + "'");
   return Napi::String::New(info.Env(), isa_name(active_isa()));
 }
 
@@ -106,6 +107,8 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("detectedIsa", isa_name(detected_isa()));
   out.Set("isa", isa_name(active_isa()));
+  out.Set("detectedAvx512", detected_avx512());
+  out.Set("avx512", use_avx512());
   out.Set("threads", num_threads());
   out.Set("cudaCompiled", cuda::compiled());
   out.Set("cudaRuntimeVersion", cuda::runtime_version());

@@ -253,6 +253,8 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(false, Kg, PQ, Cg, w + g * Kg * Cg, Cg, x + g * Cg * HW, HW, p.c * HW, y + g * Kg * PQ, PQ,
                   p.k * PQ, p.n);
+  } else if (use_avx512() && direct_conv_applies(p) && Kg >= 8) {
+    direct_conv_forward(p, x, w, y);
   } else if (image_tasks(p)) {
     const int64_t b = task_images(p);
     parallel_for(0, (p.n + b - 1) / b, 1, [&](int64_t lo, int64_t hi) {
@@ -285,6 +287,8 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(true, Cg, HW, Kg, w + g * Kg * Cg, Cg, dy + g * Kg * PQ, PQ, p.k * PQ, dx + g * Cg * HW, HW,
                   p.c * HW, p.n);
+  } else if (use_avx512() && direct_conv_applies(p) && Cg >= 8) {
+    direct_conv_backward_data(p, dy, w, dx);
   } else if (image_tasks(p)) {
     const int64_t b = task_images(p);
     parallel_for(0, (p.n + b - 1) / b, 1, [&](int64_t lo, int64_t hi) {
@@ -317,6 +321,7 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   }
   // dw (K,C) = dyᵀ (K,N) x (N,C): one GEMM of depth N, whose sum order does not depend on the threads.
   if (is_single_pixel(p)) return gemm_wide(true, false, p.k, p.c, p.n, dy, p.k, x, p.c, dw, p.c, 0.0f);
+  if (use_avx512() && direct_conv_applies(p) && Kg <= 16) return direct_conv_backward_weight(p, x, dy, dw);
   // Parts: fixed by the shape, so the sum's order never depends on the thread count.
   const int64_t parts = std::min({p.n, kMaxParts, std::max<int64_t>(1, kColumnBudget / WS)});
   if (parts == 1) {

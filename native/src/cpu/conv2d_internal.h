@@ -52,4 +52,13 @@ void depthwise_forward(const Conv2dParams& p, const float* x, const float* w, co
 void depthwise_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx);
 void depthwise_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw);
 
+// Direct AVX-512 convolution (conv2d_direct_avx512.cc) for stride-1 layers with Q == W, R*S <= 25,
+// planes of at least 16 pixels and at most 2^18 weights. Call only when use_avx512() && direct_conv_applies(p); outputs
+// are overwritten (no bias: the caller adds it).
+constexpr int kMaxDirectTaps = 25;
+bool direct_conv_applies(const Conv2dParams& p);
+void direct_conv_forward(const Conv2dParams& p, const float* x, const float* w, float* y);
+void direct_conv_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx);
+void direct_conv_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw);
+
 }  // namespace graft::cpu::conv2d_detail

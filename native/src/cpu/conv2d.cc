@@ -321,6 +321,7 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   }
   // dw (K,C) = dyᵀ (K,N) x (N,C): one GEMM of depth N, whose sum order does not depend on the threads.
   if (is_single_pixel(p)) return gemm_wide(true, false, p.k, p.c, p.n, dy, p.k, x, p.c, dw, p.c, 0.0f);
+  if (use_avx512() && fast_wgrad_applies(p)) return fast_wgrad(p, x, dy, dw);
   if (use_avx512() && direct_conv_applies(p) && Kg <= 16) return direct_conv_backward_weight(p, x, dy, dw);
   // Parts: fixed by the shape, so the sum's order never depends on the thread count.
   const int64_t parts = std::min({p.n, kMaxParts, std::max<int64_t>(1, kColumnBudget / WS)});

@@ -1,0 +1,173 @@
+// Weight gradient of stride-1 3x3 and 1x1 convolutions, AVX-512, without a column matrix.
+// x (N,C,H,W), dy (N,K,P,Q), dw (K,C/G,R,S):
+//   dw[k,c,r,s] = sum over n, p, q of dy[n,k,p,q] * x[n, c, p - pad_h + r*dil_h, q - pad_w + s*dil_w]
+//
+// The pixels are cut into parts fixed by the shape alone (a few whole images, or a band of rows of
+// one large image). For a part and 16 output channels, dy is transposed to dyT (pixel, 16 channels)
+// and x copied into zero-padded planes xpad, so no tap needs a bounds check. Then, as in a GEMM
+// micro-kernel, zmm accumulators hold dw for 16 channels k (the lanes) times NC input channels times
+// R*S taps, and each pixel adds one dyT vector times a broadcast xpad value per accumulator: one
+// load feeds 18 FMAs for 3x3 (NC = 2). Each part's sums go to its own buffer; the parts are added in
+// order afterwards, so the bits do not depend on the thread count.
+// Only called when graft::use_avx512() (compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "cpu/conv2d_internal.h"
+
+namespace graft::cpu::conv2d_detail {
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int64_t kPartPixels = 2048;  // output pixels per part: dyT of a part is at most 128 KiB
+
+// A part: images [n0, n1), output rows [p0, p1) of each.
+struct Part {
+  int64_t n0, n1, p0, p1;
+};
+
+struct Layout {
+  int64_t parts, images_per_part, rows_per_part, bands;  // bands: row bands per image (1 when whole images)
+  Part part(const Conv2dParams& p, int64_t j) const {
+    if (bands == 1) return {j * images_per_part, std::min(p.n, (j + 1) * images_per_part), 0, p.p()};
+    const int64_t n = j / bands, band = j % bands;
+    return {n, n + 1, band * rows_per_part, std::min(p.p(), (band + 1) * rows_per_part)};
+  }
+};
+
+Layout layout(const Conv2dParams& p) {
+  const int64_t PQ = p.p() * p.q();
+  Layout l{};
+  if (PQ <= kPartPixels) {
+    l.images_per_part = std::max<int64_t>(1, kPartPixels / PQ), l.rows_per_part = p.p(), l.bands = 1;
+    l.parts = (p.n + l.images_per_part - 1) / l.images_per_part;
+  } else {
+    l.images_per_part = 1, l.rows_per_part = std::max<int64_t>(1, kPartPixels / p.q());
+    l.bands = (p.p() + l.rows_per_part - 1) / l.rows_per_part, l.parts = p.n * l.bands;
+  }
+  return l;
+}
+
+// Padded geometry of a part's x copy: rows of wp floats, rp rows per image.
+struct Pad {
+  int64_t wp, rp, image, channel;  // row width, rows per image, floats per image, floats per channel
+};
+
+Pad pad_of(const Conv2dParams& p, const Part& part) {
+  Pad d;
+  d.wp = p.w + 2 * p.pad_w;
+  d.rp = (part.p1 - part.p0) + (p.r - 1) * p.dil_h;
+  d.image = d.rp * d.wp;
+  d.channel = (part.n1 - part.n0) * d.image;
+  return d;
+}
+
+// xpad[c][i][row][col] = x[n0+i, g*Cg+c, p0 + row - pad_h, col - pad_w], 0 outside the image.
+void copy_padded(const Conv2dParams& p, const float* x, const Part& part, const Pad& d, int64_t g, float* xpad) {
+  for (int64_t c = 0; c < p.cg(); ++c)
+    for (int64_t i = 0; i < part.n1 - part.n0; ++i) {
+      const float* plane = x + ((part.n0 + i) * p.c + g * p.cg() + c) * p.h * p.w;
+      float* out = xpad + c * d.channel + i * d.image;
+      for (int64_t row = 0; row < d.rp; ++row, out += d.wp) {
+        const int64_t ih = part.p0 + row - p.pad_h;
+        std::memset(out, 0, sizeof(float) * d.wp);
+        if (ih >= 0 && ih < p.h) std::memcpy(out + p.pad_w, plane + ih * p.w, sizeof(float) * p.w);
+      }
+    }
+}
+
+// dyT[pixel][lane] = dy[n, g*Kg + k0 + lane, p, q] over the part's pixels in (image, row, column)
+// order; lanes past Kg are 0.
+void transpose_dy(const Conv2dParams& p, const float* dy, const Part& part, int64_t g, int64_t k0, float* dyT) {
+  const int64_t PQ = p.p() * p.q(), rows = part.p1 - part.p0, pixels = rows * p.q();
+  const int64_t lanes = std::min<int64_t>(kLanes, p.kg() - k0);
+  for (int64_t i = 0; i < part.n1 - part.n0; ++i) {
+    float* out = dyT + i * pixels * kLanes;
+    const float* src = dy + ((part.n0 + i) * p.k + g * p.kg() + k0) * PQ + part.p0 * p.q();
+    for (int64_t j = 0; j < pixels; ++j)
+      for (int64_t lane = 0; lane < kLanes; ++lane) out[j * kLanes + lane] = lane < lanes ? src[lane * PQ + j] : 0.0f;
+  }
+}
+
+// acc[c][r][s] (lanes: 16 output channels) over every pixel of the part, for input channels c0..c0+NC.
+template <int R, int S, int NC>
+void tile(const Conv2dParams& p, const Part& part, const Pad& d, const float* xpad, const float* dyT, int64_t c0,
+          float* out, int64_t rows_out) {
+  __m512 acc[NC][R][S];
+  for (int c = 0; c < NC; ++c)
+    for (int r = 0; r < R; ++r)
+      for (int s = 0; s < S; ++s) acc[c][r][s] = _mm512_setzero_ps();
+  const int64_t rows = part.p1 - part.p0, Q = p.q(), dh = p.dil_h, dw = p.dil_w;
+  for (int64_t i = 0; i < part.n1 - part.n0; ++i)
+    for (int64_t row = 0; row < rows; ++row) {
+      const float* xr[NC][R];
+      for (int c = 0; c < NC; ++c)
+        for (int r = 0; r < R; ++r) xr[c][r] = xpad + (c0 + c) * d.channel + i * d.image + (row + r * dh) * d.wp;
+      const float* dv_row = dyT + (i * rows + row) * Q * kLanes;
+      for (int64_t q = 0; q < Q; ++q) {
+        const __m512 dv = _mm512_load_ps(dv_row + q * kLanes);
+        for (int c = 0; c < NC; ++c)
+          for (int r = 0; r < R; ++r)
+            for (int s = 0; s < S; ++s) acc[c][r][s] = _mm512_fmadd_ps(dv, _mm512_set1_ps(xr[c][r][q + s * dw]), acc[c][r][s]);
+      }
+    }
+  // out (Kg rows of Cg*R*S): the lanes of each accumulator are 16 rows.
+  const int64_t entries = p.cg() * R * S;
+  alignas(64) float lanes[kLanes];
+  for (int c = 0; c < NC; ++c)
+    for (int r = 0; r < R; ++r)
+      for (int s = 0; s < S; ++s) {
+        _mm512_store_ps(lanes, acc[c][r][s]);
+        for (int64_t k = 0; k < rows_out; ++k) out[k * entries + ((c0 + c) * R + r) * S + s] = lanes[k];
+      }
+}
+
+template <int R, int S, int NC>
+void all_channels(const Conv2dParams& p, const Part& part, const Pad& d, const float* xpad, const float* dyT,
+                  float* out, int64_t rows_out) {
+  int64_t c = 0;
+  for (; c + NC <= p.cg(); c += NC) tile<R, S, NC>(p, part, d, xpad, dyT, c, out, rows_out);
+  for (; c < p.cg(); ++c) tile<R, S, 1>(p, part, d, xpad, dyT, c, out, rows_out);
+}
+
+}  // namespace
+
+bool fast_wgrad_applies(const Conv2dParams& p) {
+  const bool taps = (p.r == 3 && p.s == 3) || (p.r == 1 && p.s == 1);
+  return taps && p.stride_h == 1 && p.stride_w == 1 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.p() > 0 &&
+         p.q() > 0 && p.p() * p.q() >= 8;
+}
+
+void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* dw) {
+  const Layout l = layout(p);
+  const int64_t slivers = (p.kg() + kLanes - 1) / kLanes, WS = p.w_size();
+  const int64_t group_floats = p.kg() * p.cg() * p.r * p.s;
+  Scratch partial(l.parts * WS);
+  // Tasks: (part, group, 16 output channels); each writes its own rows of its part's buffer.
+  parallel_for(0, l.parts * p.groups * slivers, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t task = lo; task < hi; ++task) {
+      const int64_t j = task / (p.groups * slivers), g = task / slivers % p.groups, o = task % slivers;
+      const Part part = l.part(p, j);
+      const Pad d = pad_of(p, part);
+      const int64_t pixels = (part.n1 - part.n0) * (part.p1 - part.p0) * p.q();
+      Scratch xpad(p.cg() * d.channel), dyT(pixels * kLanes);
+      copy_padded(p, x, part, d, g, xpad.data());
+      transpose_dy(p, dy, part, g, o * kLanes, dyT.data());
+      float* out = partial.data() + j * WS + g * group_floats + o * kLanes * p.cg() * p.r * p.s;
+      const int64_t rows_out = std::min<int64_t>(kLanes, p.kg() - o * kLanes);
+      if (p.r == 3) all_channels<3, 3, 2>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
+      else all_channels<1, 1, 8>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
+    }
+  });
+  const float* parts_data = partial.data();
+  parallel_for(0, WS, 1 << 12, [&](int64_t lo, int64_t hi) {
+    for (int64_t e = lo; e < hi; ++e) {
+      float acc = parts_data[e];
+      for (int64_t j = 1; j < l.parts; ++j) acc += parts_data[j * WS + e];
+      dw[e] = acc;
+    }
+  });
+}
+
+}  // namespace graft::cpu::conv2d_detail

@@ -50,6 +50,9 @@ const cases: Case[] = [
   [2, 2, 6, 6, 33, 3, 3, 1, 1, 1, 1],
   [3, 5, 4, 5, 6, 1, 1, 1, 0, 1, 1],
   [40, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1],
+  // The AVX-512 weight gradient (3x3 and 1x1, any stride): stride 2, stride 3 with dilation 2.
+  [3, 5, 11, 9, 6, 3, 3, 2, 1, 1, 1],
+  [2, 3, 13, 12, 4, 3, 3, 3, 2, 2, 1],
 ];
 
 function shapeOf([n, c, h, w, k, r, s, stride, padding, dilation, groups]: Case): Conv2dShape {

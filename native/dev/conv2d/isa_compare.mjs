@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Times the addon's conv2d passes on ResNet layers with the AVX-512 paths on and off, interleaved
-// round by round so both see the same machine load; prints the best time of each.
+// round by round so both see the same machine load; prints the best time of each. With CLOCK=cpu it
+// times process CPU time (all threads), which still compares the work on an oversubscribed machine.
 //   GRAFT_ADDON_PATH=$PWD/native/build-perf/Release/graft.node node native/dev/conv2d/isa_compare.mjs [threads] [rounds]
 import { createRequire } from 'node:module';
 
@@ -15,6 +16,9 @@ const shapes = [
   ['r20 16x28', 128, 16, 28, 28, 16, 3, 3, 1, 1],
   ['r20 32x14', 128, 32, 14, 14, 32, 3, 3, 1, 1],
   ['r20 64x7', 128, 64, 7, 7, 64, 3, 3, 1, 1],
+  ['r20 16>32 s2', 128, 16, 28, 28, 32, 3, 3, 2, 1],
+  ['r20 32>64 s2', 128, 32, 14, 14, 64, 3, 3, 2, 1],
+  ['r20 1x1 s2', 128, 16, 28, 28, 32, 1, 1, 2, 0],
   ['r18 64x8', 64, 64, 8, 8, 64, 3, 3, 1, 1],
   ['r18 128x4', 64, 128, 4, 4, 128, 3, 3, 1, 1],
   ['r18 256x2', 64, 256, 2, 2, 256, 3, 3, 1, 1],
@@ -29,13 +33,20 @@ function random(n, seed) {
   return out;
 }
 
+const cpuClock = process.env.CLOCK === 'cpu';
 function time(fn) {
+  if (cpuClock) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e3;
+  }
   const t0 = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-console.log(`threads ${threads}, rounds ${rounds}, ms (best of rounds)`);
+console.log(`threads ${threads}, rounds ${rounds}, ${cpuClock ? 'CPU' : 'wall'} ms (best of rounds)`);
 console.log('layer'.padEnd(16), 'isa'.padEnd(7), 'fwd'.padStart(8), 'bwd-data'.padStart(9), 'bwd-wt'.padStart(8), 'total'.padStart(8));
 for (const [label, n, c, h, w, k, r, s, stride, padding] of shapes) {
   const dims = [n, c, h, w, k, r, s, stride, stride, padding, padding, 1, 1, 1];  // the raw binding's sizes

@@ -50,10 +50,16 @@ Direct forward_geometry(const Conv2dParams& p) {
 }
 
 // Backward-data roles: source dy, destination dx; dx[h][w] reads dy[h + pad - r*dil][w + pad - s*dil].
+// Tap index t = T-1 - (r*S + s) (the flipped kernel), so the source is read at rising offsets as in
+// the forward pass.
 Direct backward_data_geometry(const Conv2dParams& p) {
-  Direct d{p.n, p.w, p.p(), p.h, p.kg(), p.cg(), p.groups, static_cast<int>(p.r * p.s), {}, {}};
+  const int taps = static_cast<int>(p.r * p.s);
+  Direct d{p.n, p.w, p.p(), p.h, p.kg(), p.cg(), p.groups, taps, {}, {}};
   for (int64_t r = 0; r < p.r; ++r)
-    for (int64_t s = 0; s < p.s; ++s) d.dr[r * p.s + s] = p.pad_h - r * p.dil_h, d.ds[r * p.s + s] = p.pad_w - s * p.dil_w;
+    for (int64_t s = 0; s < p.s; ++s) {
+      const int64_t t = taps - 1 - (r * p.s + s);
+      d.dr[t] = p.pad_h - r * p.dil_h, d.ds[t] = p.pad_w - s * p.dil_w;
+    }
   return d;
 }
 
@@ -244,7 +250,9 @@ void direct_conv_backward_data(const Conv2dParams& p, const float* dy, const flo
   Scratch wp(d.groups * slivers * d.c_in * d.taps * kLanes);
   // Destination channel c of dx, source channel k of dy: weight w[g*Kg + k][c][t].
   const int64_t CT = d.c_out * d.taps;
-  pack_weights(d, wp.data(), [&](int64_t g, int64_t c, int64_t k, int t) { return w[(g * d.c_in + k) * CT + c * d.taps + t]; });
+  pack_weights(d, wp.data(), [&](int64_t g, int64_t c, int64_t k, int t) {
+    return w[(g * d.c_in + k) * CT + c * d.taps + (d.taps - 1 - t)];
+  });
   run_direct(d, dy, wp.data(), dx);
 }
 

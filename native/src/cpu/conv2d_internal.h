@@ -61,7 +61,7 @@ void direct_conv_forward(const Conv2dParams& p, const float* x, const float* w, 
 void direct_conv_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx);
 void direct_conv_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw);
 
-// Weight gradient of stride-1 3x3 and 1x1 convolutions with output planes of >= 8 pixels, AVX-512
+// Weight gradient of 3x3 convolutions with output planes of >= 8 pixels, AVX-512
 // (conv2d_wgrad_avx512.cc): call only when use_avx512() && fast_wgrad_applies(p); dw is overwritten.
 bool fast_wgrad_applies(const Conv2dParams& p);
 void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* dw);

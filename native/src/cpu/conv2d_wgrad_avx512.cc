@@ -1,13 +1,13 @@
-// Weight gradient of stride-1 3x3 and 1x1 convolutions, AVX-512, without a column matrix.
-// x (N,C,H,W), dy (N,K,P,Q), dw (K,C/G,R,S):
-//   dw[k,c,r,s] = sum over n, p, q of dy[n,k,p,q] * x[n, c, p - pad_h + r*dil_h, q - pad_w + s*dil_w]
+// Weight gradient of 3x3 convolutions (any stride, padding, dilation, groups), AVX-512,
+// without a column matrix. x (N,C,H,W), dy (N,K,P,Q), dw (K,C/G,R,S):
+//   dw[k,c,r,s] = sum over n, p, q of dy[n,k,p,q] * x[n, c, p*sh - pad_h + r*dil_h, q*sw - pad_w + s*dil_w]
 //
 // The pixels are cut into parts fixed by the shape alone (a few whole images, or a band of rows of
 // one large image). For a part and 16 output channels, dy is transposed to dyT (pixel, 16 channels)
 // and x copied into zero-padded planes xpad, so no tap needs a bounds check. Then, as in a GEMM
-// micro-kernel, zmm accumulators hold dw for 16 channels k (the lanes) times NC input channels times
-// R*S taps, and each pixel adds one dyT vector times a broadcast xpad value per accumulator: one
-// load feeds 18 FMAs for 3x3 (NC = 2). Each part's sums go to its own buffer; the parts are added in
+// micro-kernel, zmm accumulators hold dw for 16 channels k (the lanes) times NC = 2 input channels
+// times 9 taps, and each pixel adds one dyT vector times a broadcast xpad value per accumulator: one
+// load feeds 18 FMAs. Each part's sums go to its own buffer; the parts are added in
 // order afterwards, so the bits do not depend on the thread count.
 // Only called when graft::use_avx512() (compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl).
 #include <immintrin.h>
@@ -57,20 +57,20 @@ struct Pad {
 Pad pad_of(const Conv2dParams& p, const Part& part) {
   Pad d;
   d.wp = p.w + 2 * p.pad_w;
-  d.rp = (part.p1 - part.p0) + (p.r - 1) * p.dil_h;
+  d.rp = (part.p1 - part.p0 - 1) * p.stride_h + (p.r - 1) * p.dil_h + 1;
   d.image = d.rp * d.wp;
   d.channel = (part.n1 - part.n0) * d.image;
   return d;
 }
 
-// xpad[c][i][row][col] = x[n0+i, g*Cg+c, p0 + row - pad_h, col - pad_w], 0 outside the image.
+// xpad[c][i][row][col] = x[n0+i, g*Cg+c, p0*sh + row - pad_h, col - pad_w], 0 outside the image.
 void copy_padded(const Conv2dParams& p, const float* x, const Part& part, const Pad& d, int64_t g, float* xpad) {
   for (int64_t c = 0; c < p.cg(); ++c)
     for (int64_t i = 0; i < part.n1 - part.n0; ++i) {
       const float* plane = x + ((part.n0 + i) * p.c + g * p.cg() + c) * p.h * p.w;
       float* out = xpad + c * d.channel + i * d.image;
       for (int64_t row = 0; row < d.rp; ++row, out += d.wp) {
-        const int64_t ih = part.p0 + row - p.pad_h;
+        const int64_t ih = part.p0 * p.stride_h + row - p.pad_h;
         std::memset(out, 0, sizeof(float) * d.wp);
         if (ih >= 0 && ih < p.h) std::memcpy(out + p.pad_w, plane + ih * p.w, sizeof(float) * p.w);
       }
@@ -98,18 +98,18 @@ void tile(const Conv2dParams& p, const Part& part, const Pad& d, const float* xp
   for (int c = 0; c < NC; ++c)
     for (int r = 0; r < R; ++r)
       for (int s = 0; s < S; ++s) acc[c][r][s] = _mm512_setzero_ps();
-  const int64_t rows = part.p1 - part.p0, Q = p.q(), dh = p.dil_h, dw = p.dil_w;
+  const int64_t rows = part.p1 - part.p0, Q = p.q(), dh = p.dil_h, dw = p.dil_w, sh = p.stride_h, sw = p.stride_w;
   for (int64_t i = 0; i < part.n1 - part.n0; ++i)
     for (int64_t row = 0; row < rows; ++row) {
       const float* xr[NC][R];
       for (int c = 0; c < NC; ++c)
-        for (int r = 0; r < R; ++r) xr[c][r] = xpad + (c0 + c) * d.channel + i * d.image + (row + r * dh) * d.wp;
+        for (int r = 0; r < R; ++r) xr[c][r] = xpad + (c0 + c) * d.channel + i * d.image + (row * sh + r * dh) * d.wp;
       const float* dv_row = dyT + (i * rows + row) * Q * kLanes;
       for (int64_t q = 0; q < Q; ++q) {
         const __m512 dv = _mm512_load_ps(dv_row + q * kLanes);
         for (int c = 0; c < NC; ++c)
           for (int r = 0; r < R; ++r)
-            for (int s = 0; s < S; ++s) acc[c][r][s] = _mm512_fmadd_ps(dv, _mm512_set1_ps(xr[c][r][q + s * dw]), acc[c][r][s]);
+            for (int s = 0; s < S; ++s) acc[c][r][s] = _mm512_fmadd_ps(dv, _mm512_set1_ps(xr[c][r][q * sw + s * dw]), acc[c][r][s]);
       }
     }
   // out (Kg rows of Cg*R*S): the lanes of each accumulator are 16 rows.
@@ -134,8 +134,8 @@ void all_channels(const Conv2dParams& p, const Part& part, const Pad& d, const f
 }  // namespace
 
 bool fast_wgrad_applies(const Conv2dParams& p) {
-  const bool taps = (p.r == 3 && p.s == 3) || (p.r == 1 && p.s == 1);
-  return taps && p.stride_h == 1 && p.stride_w == 1 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.p() > 0 &&
+  // 1x1 layers do too little work per pixel to pay for transposing dy: im2col + GEMM serves them.
+  return p.r == 3 && p.s == 3 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.p() > 0 &&
          p.q() > 0 && p.p() * p.q() >= 8;
 }
 
@@ -156,8 +156,7 @@ void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* d
       transpose_dy(p, dy, part, g, o * kLanes, dyT.data());
       float* out = partial.data() + j * WS + g * group_floats + o * kLanes * p.cg() * p.r * p.s;
       const int64_t rows_out = std::min<int64_t>(kLanes, p.kg() - o * kLanes);
-      if (p.r == 3) all_channels<3, 3, 2>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
-      else all_channels<1, 1, 8>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
+      all_channels<3, 3, 2>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
     }
   });
   const float* parts_data = partial.data();

@@ -234,6 +234,8 @@ describe('LR finder and negative-transfer check', () => {
     expect(values(model)).toEqual(before);
     expect(buffers(model)).toEqual(stats);
     expect(steepestDescent([1e-3, 1e-2, 1e-1, 1], [2.3, 2.2, 1.5, 9])).toBe(0.01);
+    // A swing after the minimum (diverging) is not a descent to suggest.
+    expect(steepestDescent([1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100], [2.3, 2.0, 1.9, 1.85, 6, 3, 2.5])).toBe(1e-3);
   });
 
   it('flags a pretrained start that does worse than scratch, with both scores', async () => {

@@ -133,16 +133,18 @@ function trainStep(model: Classifier, optimizer: SGD | Adam | AdamW, batch: Batc
 }
 
 /**
- * The rate where the smoothed loss falls fastest against log(lr): the most negative central
- * difference, skipping the first tenth of the sweep (the smoother's warm-up) and the last points
- * (divergence).
+ * The rate where the smoothed loss falls fastest against log(lr) before it reaches its minimum: the
+ * most negative central difference between the end of the smoother's warm-up (the first tenth of
+ * the sweep) and the lowest loss; past the minimum the loss only rises or swings while diverging.
  * @example
  * steepestDescent([1e-3, 1e-2, 1e-1, 1], [2.3, 2.2, 1.5, 9]); // 0.01
  */
 export function steepestDescent(lrs: readonly number[], losses: readonly number[]): number {
   if (lrs.length !== losses.length || lrs.length < 3) throw new Error(`steepestDescent: need at least 3 (lr, loss) pairs of equal length, got ${lrs.length} and ${losses.length}`);
   const start = Math.max(1, Math.floor(lrs.length / 10));
-  const end = lrs.length - 1;
+  let lowest = start;
+  for (let i = start; i < losses.length; i++) if ((losses[i] as number) < (losses[lowest] as number)) lowest = i;
+  const end = Math.min(lrs.length - 1, Math.max(lowest + 1, start + 1));
   let best = start, slope = Infinity;
   for (let i = start; i < end; i++) {
     const d = ((losses[i + 1] as number) - (losses[i - 1] as number)) / (Math.log(lrs[i + 1] as number) - Math.log(lrs[i - 1] as number));

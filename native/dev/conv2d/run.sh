@@ -8,6 +8,10 @@ out=$here/../../build-dev-conv2d
 mkdir -p "$out"
 flags=(-std=c++17 -O3 -I"$here/../../include" -I"$src")
 for f in "$src"/cpu/gemm_avx2.cc; do g++ "${flags[@]}" -mavx2 -mfma -mf16c -c "$f" -o "$out/$(basename "$f" .cc).o"; done
-g++ "${flags[@]}" "$here"/*.cc "$src"/common/*.cc "$src"/ref/conv2d.cc "$src"/cpu/conv2d*.cc \
-  $(ls "$src"/cpu/gemm*.cc | grep -v _avx2) "$out"/gemm_avx2.o -o "$out/conv2d-dev" -lpthread
+for f in "$src"/cpu/*_avx512.cc; do
+  case $(basename "$f") in gemm*|conv2d*) g++ "${flags[@]}" -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma \
+    -c "$f" -o "$out/$(basename "$f" .cc).o";; esac
+done
+g++ "${flags[@]}" "$here"/*.cc "$src"/common/*.cc "$src"/ref/conv2d.cc $(ls "$src"/cpu/conv2d*.cc | grep -v _avx512) \
+  $(ls "$src"/cpu/gemm*.cc | grep -v -e _avx2 -e _avx512) "$out"/*_avx2.o "$out"/*_avx512.o -o "$out/conv2d-dev" -lpthread
 GRAFT_NUM_THREADS=${1:-2} "$out/conv2d-dev"

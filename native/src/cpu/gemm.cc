@@ -6,7 +6,7 @@
 // tile of C. Edge tiles run on zero-padded slivers.
 //
 // Determinism: threads share out whole C tiles; K is cut at the same points whatever the thread
-// count (only K decides them) and every tile runs the same operation sequence, so C has the same
+// count (only K and the instruction set's kernel decide them) and every tile runs the same operation sequence, so C has the same
 // bits for 1 thread or many.
 #include <algorithm>
 #include <cstdlib>
@@ -22,8 +22,8 @@ namespace {
 using namespace gemm_detail;
 
 // Tuned on a 2-core AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with native/dev/gemm.
-constexpr int64_t kKC = 256;        // deepest K slice: a B sliver (KC x NR) is 16 KiB, half of L1
-constexpr int64_t kMC = 144;        // rows of A per task: an A block (MC x KC) is 144 KiB of L2
+// The deepest K slice is the kernel's (KernelSpec::kc): a B sliver (KC x NR) takes half of L1.
+constexpr int64_t kMC = 144;        // rows of A per task (12 or 24 slivers): an A block of L2
 constexpr int64_t kNC = 4096;       // columns of B per packed panel (KC x NC = 4 MiB)
 constexpr int64_t kMChunk = 16 * kMC;  // rows of A packed at once, bounding that buffer to 2.3 MiB
 // Below this many multiply-adds a GEMM runs on the calling thread: waking the pool costs more.
@@ -57,14 +57,22 @@ class Scratch {
 };
 
 // Where a thread-count-independent cut puts the K slices: ceil(K / KC) slices of equal depth.
-int64_t k_step(int64_t k) { return ceil_div(k, ceil_div(k, kKC)); }
+int64_t k_step(int64_t k, int64_t kc) { return ceil_div(k, ceil_div(k, kc)); }
+
+// The micro-kernel for the active instruction set.
+const KernelSpec& kernel_spec() {
+  static const KernelSpec avx512{kMR512, kNR512, 128, micro_kernel_avx512};
+  static const KernelSpec avx2{kMR, kNR, 256, micro_kernel_avx2};
+  static const KernelSpec generic{kMR, kNR, 256, micro_kernel_generic};
+  return use_avx512() ? avx512 : use_avx2() ? avx2 : generic;
+}
 
 struct Problem {
   const GemmParams& p;
   const float* a;
   const float* b;
   float* c;
-  MicroKernel kernel;
+  const KernelSpec& ks;
   bool parallel;
 };
 
@@ -83,24 +91,26 @@ void for_range(bool parallel, int64_t n, const Fn& fn) {
 void gemm_block(const Problem& pr, int64_t ic, int64_t mc, int64_t pc, int64_t kc, int64_t jc, int64_t nc,
                 bool pack_b, float* ap, float* bp) {
   const GemmParams& p = pr.p;
-  const int64_t a_slivers = ceil_div(mc, kMR), b_slivers = ceil_div(nc, kNR);
+  const int MR = pr.ks.mr, NR = pr.ks.nr;
+  const int64_t a_slivers = ceil_div(mc, MR), b_slivers = ceil_div(nc, NR);
   const int64_t pack_items = a_slivers + (pack_b ? b_slivers : 0);
   for_range(pr.parallel, pack_items, [&](int64_t lo, int64_t hi) {
     for (int64_t s = lo; s < hi; ++s) {
       if (s < a_slivers) {
-        const int64_t i0 = ic + s * kMR;
-        pack_a_sliver(pr.a, p.lda, p.trans_a, i0, static_cast<int>(std::min<int64_t>(kMR, ic + mc - i0)), pc,
-                      kc, ap + s * kc * kMR);
+        const int64_t i0 = ic + s * MR;
+        pack_a_sliver(pr.a, p.lda, p.trans_a, i0, static_cast<int>(std::min<int64_t>(MR, ic + mc - i0)), pc,
+                      kc, ap + s * kc * MR, MR);
       } else {
-        const int64_t t = s - a_slivers, j0 = jc + t * kNR;
-        pack_b_sliver(pr.b, p.ldb, p.trans_b, pc, kc, j0, static_cast<int>(std::min<int64_t>(kNR, jc + nc - j0)),
-                      bp + t * kc * kNR);
+        const int64_t t = s - a_slivers, j0 = jc + t * NR;
+        pack_b_sliver(pr.b, p.ldb, p.trans_b, pc, kc, j0, static_cast<int>(std::min<int64_t>(NR, jc + nc - j0)),
+                      bp + t * kc * NR, NR);
       }
     }
   });
   // Tasks: MC-row blocks times column groups; columns are split further only when there are too
   // few row blocks to keep every thread busy. Any split gives the same bits (see top of file).
-  const int64_t row_blocks = ceil_div(a_slivers, kMC / kMR);
+  const int64_t block_slivers = kMC / MR;
+  const int64_t row_blocks = ceil_div(a_slivers, block_slivers);
   const int64_t threads = pr.parallel ? num_threads() : 1;
   const int64_t col_groups = std::min(b_slivers, std::max<int64_t>(1, ceil_div(4 * threads, row_blocks)));
   const int64_t slivers_per_group = ceil_div(b_slivers, col_groups);
@@ -108,15 +118,15 @@ void gemm_block(const Problem& pr, int64_t ic, int64_t mc, int64_t pc, int64_t k
   for_range(pr.parallel, row_blocks * col_groups, [&](int64_t lo, int64_t hi) {
     for (int64_t task = lo; task < hi; ++task) {
       const int64_t rb = task / col_groups, cg = task % col_groups;
-      const int64_t s_lo = rb * (kMC / kMR), s_hi = std::min(a_slivers, s_lo + kMC / kMR);
+      const int64_t s_lo = rb * block_slivers, s_hi = std::min(a_slivers, s_lo + block_slivers);
       const int64_t t_lo = cg * slivers_per_group, t_hi = std::min(b_slivers, t_lo + slivers_per_group);
       for (int64_t t = t_lo; t < t_hi; ++t) {  // one B sliver stays in L1 across the A block
-        const int64_t j0 = jc + t * kNR;
-        const int nr = static_cast<int>(std::min<int64_t>(kNR, jc + nc - j0));
+        const int64_t j0 = jc + t * NR;
+        const int nr = static_cast<int>(std::min<int64_t>(NR, jc + nc - j0));
         for (int64_t s = s_lo; s < s_hi; ++s) {
-          const int64_t i0 = ic + s * kMR;
-          const int mr = static_cast<int>(std::min<int64_t>(kMR, ic + mc - i0));
-          pr.kernel(kc, ap + s * kc * kMR, bp + t * kc * kNR, pr.c + i0 * p.ldc + j0, p.ldc, mr, nr, p.alpha, beta);
+          const int64_t i0 = ic + s * MR;
+          const int mr = static_cast<int>(std::min<int64_t>(MR, ic + mc - i0));
+          pr.ks.fn(kc, ap + s * kc * MR, bp + t * kc * NR, pr.c + i0 * p.ldc + j0, p.ldc, mr, nr, p.alpha, beta);
         }
       }
     }
@@ -136,10 +146,10 @@ void gemm_single(const Problem& pr) {
   const GemmParams& p = pr.p;
   if (p.k == 0) return scale_c(p, pr.c);
   thread_local Scratch a_scratch, b_scratch;
-  const int64_t kstep = k_step(p.k);
-  const int64_t mchunk = std::min(round_up(p.m, kMR), kMChunk);
+  const int64_t kstep = k_step(p.k, pr.ks.kc);
+  const int64_t mchunk = std::min(round_up(p.m, pr.ks.mr), kMChunk);
   float* ap = a_scratch.get(mchunk * kstep);
-  float* bp = b_scratch.get(std::min(round_up(p.n, kNR), kNC) * kstep);
+  float* bp = b_scratch.get(std::min(round_up(p.n, pr.ks.nr), kNC) * kstep);
   for (int64_t jc = 0; jc < p.n; jc += kNC) {
     const int64_t nc = std::min(kNC, p.n - jc);
     for (int64_t pc = 0; pc < p.k; pc += kstep) {
@@ -155,7 +165,7 @@ void gemm_single(const Problem& pr) {
 
 void gemm(const GemmParams& p, const float* a, const float* b, float* c) {
   if (p.m == 0 || p.n == 0 || p.batch == 0) return;
-  const MicroKernel kernel = use_avx2() ? micro_kernel_avx2 : micro_kernel_generic;
+  const KernelSpec& kernel = kernel_spec();
   const int64_t flops = p.m * p.n * std::max<int64_t>(p.k, 1);
   const bool big = flops >= kSerialFlops;
   auto one = [&](int64_t i, bool parallel) {

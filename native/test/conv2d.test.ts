@@ -50,9 +50,17 @@ const cases: Case[] = [
   [2, 2, 6, 6, 33, 3, 3, 1, 1, 1, 1],
   [3, 5, 4, 5, 6, 1, 1, 1, 0, 1, 1],
   [40, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1],
-  // The AVX-512 weight gradient (3x3 and 1x1, any stride): stride 2, stride 3 with dilation 2.
-  [3, 5, 11, 9, 6, 3, 3, 2, 1, 1, 1],
-  [2, 3, 13, 12, 4, 3, 3, 3, 2, 2, 1],
+  // The AVX-512 3x3 weight gradient (any stride, output rows of >= 7): stride 2, stride 3 with
+  // dilation 2, groups.
+  [3, 5, 11, 15, 6, 3, 3, 2, 1, 1, 1],
+  [2, 3, 13, 22, 4, 3, 3, 3, 2, 2, 1],
+  [2, 6, 5, 9, 10, 3, 3, 1, 1, 1, 2],
+  // Maps no larger than the kernel, batch >= 4: one dense GEMM over the batch (every instruction set):
+  // 2x2 with 3x3 pad 1, 3x2 at stride 2, dilation 2, and a 2x2 map under a 3x2 kernel.
+  [5, 7, 2, 2, 6, 3, 3, 1, 1, 1, 1],
+  [4, 5, 3, 2, 3, 3, 3, 2, 1, 1, 1],
+  [6, 3, 2, 3, 4, 3, 3, 1, 2, 2, 1],
+  [4, 17, 2, 2, 3, 3, 2, 1, 1, 1, 1],
 ];
 
 function shapeOf([n, c, h, w, k, r, s, stride, padding, dilation, groups]: Case): Conv2dShape {

@@ -13,7 +13,10 @@
 // Special cases: kernel taps that only ever read padding are dropped (live_window; ResNet-18's 3x3
 // layers on 1x1 maps become 1x1 convs); 1x1 stride-1 unpadded convolutions read x (write dx) directly
 // as the GEMM operand;
-// depthwise convolutions (C/G == 1, G > 1) run as direct loops (conv2d_depthwise.cc).
+// depthwise convolutions (C/G == 1, G > 1) run as direct loops (conv2d_depthwise.cc); maps no larger
+// than the kernel are one dense GEMM over the batch (conv2d_small_map.cc); on AVX-512 CPUs, stride-1
+// same-width layers convolve directly (conv2d_direct_avx512.cc) and 3x3 weight gradients skip im2col
+// (conv2d_wgrad_avx512.cc).
 #include <cstring>
 #include <vector>
 
@@ -249,6 +252,8 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
     fill(y, p.y_size(), 0.0f);  // no input channels: the sum is empty
   } else if (is_single_pixel(p)) {
     gemm_wide(false, true, p.n, p.k, p.c, x, p.c, w, p.c, y, p.k, 0.0f);  // y (N,K) = x (N,C) wᵀ
+  } else if (small_map_applies(p)) {
+    small_map_forward(p, x, w, y);
   } else if (is_pointwise(p)) {
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(false, Kg, PQ, Cg, w + g * Kg * Cg, Cg, x + g * Cg * HW, HW, p.c * HW, y + g * Kg * PQ, PQ,
@@ -283,6 +288,8 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
   }
   if (is_single_pixel(p)) {
     gemm_wide(false, false, p.n, p.c, p.k, dy, p.k, w, p.c, dx, p.c, 0.0f);  // dx (N,C) = dy (N,K) w (K,C)
+  } else if (small_map_applies(p)) {
+    small_map_backward_data(p, dy, w, dx);
   } else if (is_pointwise(p)) {
     for (int64_t g = 0; g < p.groups; ++g)
       gemm_images(true, Cg, HW, Kg, w + g * Kg * Cg, Cg, dy + g * Kg * PQ, PQ, p.k * PQ, dx + g * Cg * HW, HW,
@@ -321,6 +328,7 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   }
   // dw (K,C) = dyᵀ (K,N) x (N,C): one GEMM of depth N, whose sum order does not depend on the threads.
   if (is_single_pixel(p)) return gemm_wide(true, false, p.k, p.c, p.n, dy, p.k, x, p.c, dw, p.c, 0.0f);
+  if (small_map_applies(p)) return small_map_backward_weight(p, x, dy, dw);
   if (use_avx512() && fast_wgrad_applies(p)) return fast_wgrad(p, x, dy, dw);
   if (use_avx512() && direct_conv_applies(p) && Kg <= 16) return direct_conv_backward_weight(p, x, dy, dw);
   // Parts: fixed by the shape, so the sum's order never depends on the thread count.

@@ -61,7 +61,15 @@ void direct_conv_forward(const Conv2dParams& p, const float* x, const float* w, 
 void direct_conv_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx);
 void direct_conv_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw);
 
-// Weight gradient of 3x3 convolutions with output planes of >= 8 pixels, AVX-512
+// Convolutions of maps no larger than the kernel (H*W <= R*S, groups 1, batch >= 4) as one dense GEMM
+// over the batch (conv2d_small_map.cc, any instruction set); outputs overwritten, no bias.
+bool small_map_applies(const Conv2dParams& p);
+void small_map_forward(const Conv2dParams& p, const float* x, const float* w, float* y);
+void small_map_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx);
+void small_map_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw);
+
+// Weight gradient of 3x3 convolutions with output rows of >= 7 pixels and <= 128 output channels per
+// group, AVX-512
 // (conv2d_wgrad_avx512.cc): call only when use_avx512() && fast_wgrad_applies(p); dw is overwritten.
 bool fast_wgrad_applies(const Conv2dParams& p);
 void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* dw);

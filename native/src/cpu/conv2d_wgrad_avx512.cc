@@ -134,9 +134,11 @@ void all_channels(const Conv2dParams& p, const Part& part, const Pad& d, const f
 }  // namespace
 
 bool fast_wgrad_applies(const Conv2dParams& p) {
-  // 1x1 layers do too little work per pixel to pay for transposing dy: im2col + GEMM serves them.
-  return p.r == 3 && p.s == 3 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.p() > 0 &&
-         p.q() > 0 && p.p() * p.q() >= 8;
+  // 1x1 layers do too little work per pixel to pay for transposing dy, rows shorter than 7 outputs
+  // too little per row, and past 128 output channels im2col + GEMM was measured faster: those stay
+  // on im2col + GEMM.
+  return p.r == 3 && p.s == 3 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.kg() <= 128 && p.p() > 0 &&
+         p.q() >= 7;
 }
 
 void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* dw) {

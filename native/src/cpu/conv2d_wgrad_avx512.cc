@@ -20,7 +20,7 @@ namespace graft::cpu::conv2d_detail {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int64_t kPartPixels = 2048;  // output pixels per part: dyT of a part is at most 128 KiB
+constexpr int64_t kPartPixels = 1024;  // output pixels per part: dyT of a part is at most 64 KiB
 
 // A part: images [n0, n1), output rows [p0, p1) of each.
 struct Part {
@@ -146,19 +146,23 @@ void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* d
   const int64_t slivers = (p.kg() + kLanes - 1) / kLanes, WS = p.w_size();
   const int64_t group_floats = p.kg() * p.cg() * p.r * p.s;
   Scratch partial(l.parts * WS);
-  // Tasks: (part, group, 16 output channels); each writes its own rows of its part's buffer.
-  parallel_for(0, l.parts * p.groups * slivers, 1, [&](int64_t lo, int64_t hi) {
+  // Tasks: (part, group); x is copied once per task, dy transposed per 16 output channels. Each task
+  // writes its own part's buffer.
+  const Pad largest = pad_of(p, l.part(p, 0));  // the first part is never smaller than another
+  const int64_t max_pixels = (largest.channel / largest.image) * (l.part(p, 0).p1 - l.part(p, 0).p0) * p.q();
+  parallel_for(0, l.parts * p.groups, 1, [&](int64_t lo, int64_t hi) {
+    Scratch xpad(p.cg() * largest.channel), dyT(max_pixels * kLanes);
     for (int64_t task = lo; task < hi; ++task) {
-      const int64_t j = task / (p.groups * slivers), g = task / slivers % p.groups, o = task % slivers;
+      const int64_t j = task / p.groups, g = task % p.groups;
       const Part part = l.part(p, j);
       const Pad d = pad_of(p, part);
-      const int64_t pixels = (part.n1 - part.n0) * (part.p1 - part.p0) * p.q();
-      Scratch xpad(p.cg() * d.channel), dyT(pixels * kLanes);
       copy_padded(p, x, part, d, g, xpad.data());
-      transpose_dy(p, dy, part, g, o * kLanes, dyT.data());
-      float* out = partial.data() + j * WS + g * group_floats + o * kLanes * p.cg() * p.r * p.s;
-      const int64_t rows_out = std::min<int64_t>(kLanes, p.kg() - o * kLanes);
-      all_channels<3, 3, 2>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
+      for (int64_t o = 0; o < slivers; ++o) {
+        transpose_dy(p, dy, part, g, o * kLanes, dyT.data());
+        float* out = partial.data() + j * WS + g * group_floats + o * kLanes * p.cg() * p.r * p.s;
+        const int64_t rows_out = std::min<int64_t>(kLanes, p.kg() - o * kLanes);
+        all_channels<3, 3, 2>(p, part, d, xpad.data(), dyT.data(), out, rows_out);
+      }
     }
   });
   const float* parts_data = partial.data();

@@ -2,8 +2,8 @@
  * Flag groups shared by commands: TrainingArguments in kebab-case, data selection, the model and
  * its weights, and the device; with the conversions from parsed flags to library options.
  */
-import type { TrainingArguments } from '@graft/finetune';
-import { UsageError, type FlagSpec, type FlagValue } from './parse.js';
+import { resolveArguments, type TrainingArguments } from '@graft/finetune';
+import { UsageError, kebabCase, type FlagSpec, type FlagValue } from './parse.js';
 
 /** Every TrainingArguments setting a flag can carry, with its flag type. */
 type TrainingKey = [key: keyof TrainingArguments, type: FlagSpec['type'], description: string, choices?: readonly string[]];
@@ -68,6 +68,8 @@ export const MODEL_FLAGS: readonly FlagSpec[] = [
 
 /**
  * TrainingArguments from parsed flags over `defaults`; `--resume` becomes resumeFromCheckpoint: true.
+ * The result is checked as the Trainer would check it, so a bad value (`--learning-rate -1`,
+ * `--num-train-epochs 0`) is a usage error naming the flag before any data is read.
  * @example
  * trainingArgumentsFrom({ learningRate: 0.01 }, { outputDir: 'runs/a' }); // { outputDir: 'runs/a', learningRate: 0.01 }
  */
@@ -76,7 +78,46 @@ export function trainingArgumentsFrom(flags: Record<string, FlagValue>, defaults
   for (const [key] of TRAINING_KEYS) if (flags[key] !== undefined) args[key] = flags[key];
   if (typeof flags['resumeFromCheckpoint'] === 'string') args['resumeFromCheckpoint'] = flags['resumeFromCheckpoint'];
   else if (flags['resume'] === true) args['resumeFromCheckpoint'] = true;
-  return args as unknown as TrainingArguments;
+  const checked = args as unknown as TrainingArguments;
+  try {
+    resolveArguments(checked);
+  } catch (error) {
+    // resolveArguments names settings as in code ('TrainingArguments.learningRate', 'evalStrategy');
+    // the user typed --learning-rate and --eval-strategy.
+    const keys = new Set<string>(TRAINING_KEYS.map(([key]) => key));
+    const message = (error as Error).message.replace(/^TrainingArguments\./, '')
+      .replace(/\b[a-z][A-Za-z]*\b/g, (word) => (keys.has(word) ? `--${kebabCase(word)}` : word));
+    throw new UsageError(message);
+  }
+  return checked;
+}
+
+/** Allowed values of a numeric flag; every bound given must hold. */
+export interface FlagRange {
+  /** The value must be > this. */
+  above?: number;
+  /** The value must be >= this. */
+  atLeast?: number;
+  /** The value must be <= this. */
+  atMost?: number;
+}
+
+/**
+ * Checks a numeric flag, if given, against `range`; a value outside is a usage error (exit 2) that
+ * names the flag, e.g. "--lr must be > 0, got -1".
+ * @example
+ * checkFlagRange(flags, 'labelsPerClass', { atLeast: 1 });
+ * checkFlagRange(flags, 'threshold', { above: 0, atMost: 1 });
+ */
+export function checkFlagRange(flags: Record<string, FlagValue>, key: string, range: FlagRange): void {
+  const value = flags[key];
+  if (typeof value !== 'number') return;
+  const wanted: string[] = [];
+  let ok = true;
+  if (range.above !== undefined) { wanted.push(`> ${range.above}`); ok &&= value > range.above; }
+  if (range.atLeast !== undefined) { wanted.push(`>= ${range.atLeast}`); ok &&= value >= range.atLeast; }
+  if (range.atMost !== undefined) { wanted.push(`<= ${range.atMost}`); ok &&= value <= range.atMost; }
+  if (!ok) throw new UsageError(`--${kebabCase(key)} must be ${wanted.join(' and ')}, got ${value}`);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { checkFlagRange } from '../flags.js';
 import type { Command } from './types.js';
 
 /** The benchmark runner, found relative to this file in the repository. */
@@ -27,6 +28,7 @@ export const benchCommand: Command = {
     examples: ['graft bench gemm --sizes 512,1024 --threads 2', 'graft bench train --model resnet20 --batch 128 --json'],
   },
   async run(parsed, io) {
+    for (const key of ['batch', 'repeat', 'threads']) checkFlagRange(parsed.flags, key, { atLeast: 1 });
     if (!existsSync(BENCH_RUNNER)) throw new Error(`benchmarks/run.mjs not found at ${BENCH_RUNNER}: the benchmarks ship with the Graft repository`);
     const args = [BENCH_RUNNER, parsed.positionals[0] as string];
     for (const [key, value] of Object.entries(parsed.flags)) args.push(`--${key}`, String(value));

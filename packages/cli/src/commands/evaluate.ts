@@ -7,7 +7,7 @@ import { readSafetensors } from '@graft/core';
 import { FASHION_MNIST_CLASSES, Subset, decodeImage, filterClasses, type Dataset, type UnlabelledDataset, type UnlabelledSample } from '@graft/data';
 import { Trainer, classificationReport, confusionMatrix } from '@graft/finetune';
 import { EVAL_TRANSFORM, loadFashionMnist } from '../data.js';
-import { DATA_FLAGS, classesFlag, numberFlag, stringFlag } from '../flags.js';
+import { DATA_FLAGS, checkFlagRange, classesFlag, numberFlag, stringFlag } from '../flags.js';
 import { buildModel, loadWeights, resolveDevice, type ModelName } from '../model.js';
 import { UsageError, type FlagSpec, type FlagValue } from '../parse.js';
 import { percent } from '../report/html.js';
@@ -95,6 +95,8 @@ export const predictCommand: Command = {
     const f = parsed.flags;
     const split = stringFlag(f, 'split') as 'test' | 'train' | undefined;
     if (!split && parsed.positionals.length === 0) throw new UsageError('predict needs image files or --split test|train', 'predict');
+    if (split && parsed.positionals.length > 0) throw new UsageError('predict takes image files or --split, not both', 'predict');
+    checkFlagRange(f, 'limit', { atLeast: 1 });
     const { model, classes, names } = await loadModel(f, 'predict');
     try {
       let data: Dataset | UnlabelledDataset;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { saveTensors } from '@graft/core';
 import { Trainer, classificationReport, confusionMatrix, writeJsonAtomic, type TrainingArguments } from '@graft/finetune';
 import { EVAL_TRANSFORM, TRAIN_TRANSFORM, loadTransferData } from '../data.js';
-import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, TRAINING_FLAGS, classesFlag, numberFlag, stringFlag, trainingArgumentsFrom } from '../flags.js';
+import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, TRAINING_FLAGS, checkFlagRange, classesFlag, numberFlag, stringFlag, trainingArgumentsFrom } from '../flags.js';
 import { InterruptHook, InterruptedError, mergeCallbacks } from '../interrupt.js';
 import { FrozenBatchNorm, buildModel, loadWeights, resolveDevice, type ModelName } from '../model.js';
 import { UsageError, type FlagValue, type ParsedCommand } from '../parse.js';
@@ -26,19 +26,24 @@ export function outputDirFor(flags: Record<string, FlagValue>, kind: string): st
   return dir ?? timestampedDir(kind);
 }
 
-async function prepare(f: Record<string, FlagValue>, strategy: Strategy) {
-  resolveDevice(stringFlag(f, 'device'));
-  const seed = numberFlag(f, 'seed', 0);
+async function prepare(f: Record<string, FlagValue>, strategy: Strategy, seed: number) {
   const data = await loadTransferData({
     classes: classesFlag(f), labelsPerClass: numberFlag(f, 'labelsPerClass', 10), seed, full: f['full'] === true, dataDir: stringFlag(f, 'dataDir'),
   });
   const model = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, data.classNames.length, seed);
   const weights = stringFlag(f, 'weights');
-  if (strategy !== 'scratch') {
-    if (!weights) throw new UsageError(`--strategy ${strategy} needs --weights FILE (a pretrained backbone)`, 'finetune');
-    await loadWeights(model, weights, { skipHead: true });
-  }
-  return { data, model, seed };
+  if (strategy !== 'scratch') await loadWeights(model, weights as string, { skipHead: true });
+  return { data, model };
+}
+
+/** Checks the flags that need no data: a mistake exits 2 before anything is read or trained. */
+function checkFlags(f: Record<string, FlagValue>, strategy: Strategy): void {
+  resolveDevice(stringFlag(f, 'device'));
+  checkFlagRange(f, 'labelsPerClass', { atLeast: 1 });
+  const weights = stringFlag(f, 'weights');
+  if (strategy !== 'scratch' && !weights) throw new UsageError(`--strategy ${strategy} needs --weights FILE (a pretrained backbone)`, 'finetune');
+  // Silently training from a random start while the user believes the weights are used would mislead.
+  if (strategy === 'scratch' && weights) throw new UsageError('--strategy scratch starts from a random initialisation and takes no --weights', 'finetune');
 }
 
 function trainerArgs(f: Record<string, FlagValue>, outputDir: string, seed: number): TrainingArguments {
@@ -53,9 +58,11 @@ function trainerArgs(f: Record<string, FlagValue>, outputDir: string, seed: numb
 async function run(parsed: ParsedCommand, io: CliIo): Promise<number> {
   const f = parsed.flags;
   const strategy = (stringFlag(f, 'strategy') ?? 'fine-tune') as Strategy;
+  checkFlags(f, strategy);
   const outputDir = outputDirFor(f, 'finetune');
-  const { data, model, seed } = await prepare(f, strategy);
+  const seed = numberFlag(f, 'seed', 0);
   const args = trainerArgs(f, outputDir, seed);
+  const { data, model } = await prepare(f, strategy, seed);
   const lr = args.learningRate ?? 0.02;
   if (strategy === 'linear-probe') { model.freeze(); model.unfreeze('fc'); }
   // Scratch trains batch norm as usual; the pretrained starts keep the backbone's statistics (see FrozenBatchNorm).

@@ -10,9 +10,9 @@ import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '@graft/data';
 import { writeJsonAtomic } from '@graft/finetune';
 import { SelfTrainer, viewTransforms, type RoundReport } from '@graft/selftrain';
 import { loadTransferData } from '../data.js';
-import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, classesFlag, numberFlag, stringFlag } from '../flags.js';
+import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, checkFlagRange, classesFlag, numberFlag, stringFlag } from '../flags.js';
 import { buildModel, loadWeights, resolveDevice, type ModelName } from '../model.js';
-import { UsageError } from '../parse.js';
+import { UsageError, type FlagSpec, type FlagValue } from '../parse.js';
 import { Progress } from '../progress.js';
 import { percent } from '../report/html.js';
 import { timestampedDir } from './quickstart.js';
@@ -23,6 +23,18 @@ function row(r: RoundReport): string {
   return `round ${r.round}${r.round === 0 ? ' (teacher)' : ''}: ${p ? `kept ${p.keptPerClass.join('/')}${p.accuracy === undefined ? '' : ` (${percent(p.accuracy)} correct)`}, ` : ''}` +
     `validation ${percent(r.validation.accuracy)}, test ${r.test ? percent(r.test.accuracy) : 'n/a'}, macro-F1 ${r.test ? r.test.macroF1.toFixed(3) : 'n/a'}` +
     `${r.accepted ? '' : ' (not better on validation: stopped, the teacher is kept)'}, ${r.seconds.toFixed(1)} s`;
+}
+
+/** Reduced runs for development and tests (as quickstart's --dev-pool and --dev-test): accepted, not listed in help. */
+const DEV_FLAGS: readonly FlagSpec[] = [
+  { name: 'dev-pool', type: 'integer', description: 'development: keep n pool images, evenly spaced', hidden: true },
+  { name: 'dev-test', type: 'integer', description: 'development: keep n test images, evenly spaced', hidden: true },
+];
+
+/** Range checks of the numeric flags, before any data is read: a bad value exits 2 naming the flag. */
+function checkFlags(f: Record<string, FlagValue>): void {
+  for (const key of ['labelsPerClass', 'rounds', 'studentEpochs', 'teacherEpochs', 'devPool', 'devTest']) checkFlagRange(f, key, { atLeast: 1 });
+  checkFlagRange(f, 'threshold', { above: 0, atMost: 1 });
 }
 
 /** The `selftrain` command. */
@@ -37,8 +49,10 @@ export const selftrainCommand: Command = {
       { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'Run folder.', defaultText: 'runs/selftrain-<time>' },
       { name: 'rounds', type: 'integer', description: 'Student rounds.', defaultText: '2' },
       { name: 'threshold', type: 'number', description: 'Confidence threshold in (0, 1].', defaultText: '0.9' },
+      { name: 'teacher-epochs', type: 'integer', description: 'Passes of the teacher over the labelled training images.', defaultText: '40' },
       { name: 'student-epochs', type: 'integer', description: 'Passes of each student over its training set.', defaultText: '2' },
       { name: 'seed', type: 'integer', description: 'Seed.', defaultText: '0' },
+      ...DEV_FLAGS,
     ],
     examples: [
       'graft selftrain --weights weights/resnet20-fmnist04-supervised.safetensors',
@@ -48,11 +62,15 @@ export const selftrainCommand: Command = {
   async run(parsed, io) {
     const f = parsed.flags;
     resolveDevice(stringFlag(f, 'device'));
+    checkFlags(f);
     const weights = stringFlag(f, 'weights');
     if (!weights) throw new UsageError('selftrain needs --weights FILE (the pretrained backbone)', 'selftrain');
     const seed = numberFlag(f, 'seed', 0);
     const outputDir = stringFlag(f, 'outputDir') ?? timestampedDir('selftrain');
-    const data = await loadTransferData({ classes: classesFlag(f), labelsPerClass: numberFlag(f, 'labelsPerClass', 10), seed, full: f['full'] === true, dataDir: stringFlag(f, 'dataDir') });
+    const data = await loadTransferData({
+      classes: classesFlag(f), labelsPerClass: numberFlag(f, 'labelsPerClass', 10), seed, full: f['full'] === true, dataDir: stringFlag(f, 'dataDir'),
+      poolLimit: typeof f['devPool'] === 'number' ? f['devPool'] : undefined, testLimit: typeof f['devTest'] === 'number' ? f['devTest'] : undefined,
+    });
     const make = async (): Promise<ResNet> => {
       const m = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, data.classNames.length, seed);
       await loadWeights(m, weights, { skipHead: true });
@@ -63,6 +81,7 @@ export const selftrainCommand: Command = {
       model: await make(), createStudent: make, labelled: data.labelled, pool: data.pool, test: data.test, seed,
       transforms: viewTransforms({ mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD }), rounds: numberFlag(f, 'rounds', 2),
       pseudo: { threshold: numberFlag(f, 'threshold', 0.9) }, studentTraining: { epochs: numberFlag(f, 'studentEpochs', 2) },
+      ...(typeof f['teacherEpochs'] === 'number' ? { teacherTraining: { epochs: f['teacherEpochs'] } } : {}),
       callbacks: { onStep: (_round, s) => progress.update(s.step, s.totalSteps, s.loss), onRound: (r) => io.stderr(`\n${row(r)}\n`) },
     });
     const result = await trainer.run();

@@ -14,7 +14,7 @@ export interface ProgressSink {
 export interface ProgressOptions {
   /** Images per step, for the throughput (default: steps per second is shown instead). */
   imagesPerStep?: number;
-  /** Seconds between plain lines when not a terminal (default 5). */
+  /** Seconds between plain lines when not a terminal (default: `GRAFT_PROGRESS_SECONDS`, else 5). */
   plainEverySeconds?: number;
   /** Bar width in characters (default 24). */
   barWidth?: number;
@@ -32,6 +32,13 @@ export function clock(seconds: number): string {
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+}
+
+/** Seconds between plain lines: the option, else GRAFT_PROGRESS_SECONDS (a positive number), else 5. */
+function plainInterval(options: ProgressOptions): number {
+  if (options.plainEverySeconds !== undefined) return options.plainEverySeconds;
+  const fromEnv = Number(process.env.GRAFT_PROGRESS_SECONDS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 5;
 }
 
 /**
@@ -72,7 +79,7 @@ export class Progress {
       const filled = Math.round((Math.min(step, total) / Math.max(1, total)) * width);
       this.sink.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.line(step, total, loss)}`);
       this.drawn = true;
-    } else if (t - this.lastPlain >= (this.options.plainEverySeconds ?? 5) * 1000 || step === total) {
+    } else if (t - this.lastPlain >= plainInterval(this.options) * 1000 || step === total) {
       this.lastPlain = t;
       this.sink.write(`${this.line(step, total, loss)}\n`);
     }

@@ -94,15 +94,36 @@ describe('graft (built binary)', () => {
       expect(m['testAccuracy']).toBeGreaterThanOrEqual(0);
       expect(m['testAccuracy']).toBeLessThanOrEqual(1);
     }
-    expect(json.selfTraining).toHaveLength(1);
-    expect(json.selfTraining[0]).toMatchObject({ round: 1 });
-    expect((json.selfTraining[0]?.['keptPerClass'] as number[]).length).toBe(5);
+    // Round 0 is the teacher; round 1 its student, kept or not by the held-out labels.
+    expect(json.selfTraining.map((r) => r['round'])).toEqual([0, 1]);
+    expect(json.selfTraining[0]).toMatchObject({ keptPerClass: [], pseudoLabelAccuracy: null, threshold: null, accepted: true });
+    expect((json.selfTraining[1]?.['keptPerClass'] as number[]).length).toBe(5);
+    expect(typeof json.selfTraining[1]?.['accepted']).toBe('boolean');
+    for (const r of json.selfTraining) {
+      expect(Object.keys(r).sort()).toEqual(['accepted', 'keptPerClass', 'macroF1', 'pseudoLabelAccuracy', 'round', 'seconds', 'testAccuracy', 'threshold', 'validationAccuracy']);
+    }
     for (const f of ['metrics.json', 'metrics.jsonl', 'report.html', 'fine-tune.safetensors', 'self-train.safetensors']) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(lines.filter((l) => l.event === 'method')).toHaveLength(4);
     const fits = graft(['inspect', join(out, 'fine-tune.safetensors'), '--json']);
     expect((JSON.parse(fits.stdout) as { fits: { model: string } }).fits.model).toBe('resnet20({ inChannels: 1, numClasses: 5 })');
+  });
+
+  it('quickstart --compare-starts reports the probe and fine-tuning from both shipped backbones', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'graft-qs-')), 'run');
+    const r = graft(['quickstart', '--json', '--pretrained', 'simclr', '--compare-starts', '--output-dir', out, '--labels-per-class', '3',
+      '--dev-scratch-epochs', '1', '--dev-probe-epochs', '3', '--dev-fine-tune-epochs', '1', '--dev-rounds', '1', '--dev-student-epochs', '1',
+      '--dev-pseudo-per-class', '5', '--dev-pool', '60', '--dev-test', '50'], 120_000);
+    expect(r.stderr).not.toContain('Error');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as { starts: Array<{ start: string; weights: string; linearProbe: Record<string, number>; fineTune: Record<string, number> }> };
+    expect(json.starts.map((s) => s.start)).toEqual(['simclr', 'supervised']);
+    expect(json.starts[0]?.weights).toMatch(/resnet20-fmnist-simclr\.safetensors$/);
+    for (const s of json.starts) for (const score of [s.linearProbe, s.fineTune]) expect(Object.keys(score).sort()).toEqual(['macroF1', 'seconds', 'testAccuracy']);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Pretrained starts');
+    expect(html).toContain('every Fashion-MNIST training image without labels (SimCLR)');
   });
 
   it('a missing data folder says how to get the data', () => {

@@ -13,7 +13,10 @@ export function sampleReport(): RunReport {
     task: { source: 'classes 0-4', classNames: names, classes: [5, 6, 7, 8, 9], labelsPerClass: 10, labelled: 50, pool: 6200, test: 500, data: 'bundled', weights: 'w.safetensors', seed: 0 },
     methods: [method('scratch', 70), method('linear-probe', 80), method('fine-tune', 85), method('self-train', 88)],
     curves: [{ name: 'scratch', points: [[2, 1.6], [4, 1.2], [6, 0.9]] }, { name: 'fine-tune', points: [[2, 0.8], [4, 0.5]] }],
-    selfTraining: [{ round: 1, keptPerClass: [150, 150, 120, 150, 150], pseudoLabelAccuracy: 0.95, threshold: 0.8, testAccuracy: 0.88, macroF1: 0.87, seconds: 30 }],
+    selfTraining: [
+      { round: 0, keptPerClass: [], pseudoLabelAccuracy: null, threshold: null, validationAccuracy: 0.8, testAccuracy: 0.85, macroF1: 0.84, accepted: true, seconds: 10 },
+      { round: 1, keptPerClass: [150, 150, 120, 150, 150], pseudoLabelAccuracy: 0.95, threshold: 0.8, validationAccuracy: 0.9, testAccuracy: 0.88, macroF1: 0.87, accepted: true, seconds: 30 },
+    ],
     settings: { seed: 0, model: 'resnet20' }, timings: { total: 125, scratch: 10 }, environment: { isa: 'avx2+fma', threads: 2 },
   };
 }
@@ -38,11 +41,16 @@ describe('report renderer', () => {
     expect(text).toContain('fine-tune 85.0% (+15.0 points)');
     expect(text).toContain('The best model is self-train: 88.0%');
     expect(text).toContain('taking a sandal for a shirt (12 of 100');
-    expect(text).toContain('(+3.0 points)');
+    expect(text).toContain('teacher, fine-tuned on the labels less a held-out fifth, scored 85.0%');
+    expect(text).toContain('reached 88.0% (+3.0 points over its teacher)');
     expect(text).not.toContain('Negative transfer');
     const negative = sampleReport();
     (negative.methods[1] as { testAccuracy: number }).testAccuracy = 0.6;
     expect(readResult(negative).join(' ')).toContain('Negative transfer: linear-probe did worse');
+    const stopped = sampleReport();
+    stopped.selfTraining.push({ round: 2, keptPerClass: [9, 9, 9, 9, 9], pseudoLabelAccuracy: 0.9, threshold: 0.7, validationAccuracy: 0.8, testAccuracy: 0.86, macroF1: 0.85, accepted: false, seconds: 30 });
+    expect(readResult(stopped).join(' ')).toContain('Round 2 did not improve on the held-out labels');
+    expect(renderReport(stopped)).toContain('<td>no</td>');
   });
 
   it('draws charts: nice ticks, one bar per value, one heatmap cell per count', () => {

@@ -23,13 +23,15 @@ it('Ctrl-C saves a checkpoint and exits 130; --resume completes the run', async 
   // 4 labels x 5 classes at batch 4: 5 steps per epoch, 40 epochs = 200 small steps (several seconds).
   const args = [bin, 'finetune', '--weights', join(root, 'weights/resnet20-fmnist04-supervised.safetensors'), '--output-dir', out,
     '--labels-per-class', '4', '--train-batch-size', '4', '--num-train-epochs', '40', '--json'];
-  const child = spawn(process.execPath, args, { cwd: root });
+  // A plain progress line every 0.2 s, so the interrupt lands mid-run even where 200 steps take 2 s.
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, GRAFT_PROGRESS_SECONDS: '0.2' } });
   let stderr = '';
   const code = await new Promise<number | null>((done) => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      // The first plain progress line (after 5 s) means training runs: interrupt it.
-      if (/step \d+\/200/.test(stderr) && !child.killed) child.kill('SIGINT');
+      // The first mid-run progress line means training runs: interrupt it.
+      const step = /step (\d+)\/200/.exec(stderr);
+      if (step && Number(step[1]) < 150 && !child.killed) child.kill('SIGINT');
     });
     child.on('exit', (c) => done(c));
   });

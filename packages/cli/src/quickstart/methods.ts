@@ -1,17 +1,22 @@
 /**
- * The quickstart's four methods on the same labels: scratch, linear probe (frozen features computed
- * once), fine-tuning (LP-FT: from the probe's head, frozen batch-norm statistics, backbone learning rate
- * a tenth of the head's) and self-training rounds (teacher -> class-balanced confident pseudo-labels
- * chosen by @graft/selftrain's selectPseudoLabels -> noised student -> test). Each returns its trained model and scores; the caller disposes the model.
+ * The quickstart's four methods on the same labels, each one call into the library:
+ * - scratch: @graft/finetune's trainFromScratch (the baseline transfer must beat);
+ * - linear probe: linearProbe, a new head on the frozen backbone's cached features;
+ * - fine-tune: fineTune's default recipe (LP-FT: the probe first, then every layer with the backbone's
+ *   learning rate a tenth of the head's, batch norm in training mode);
+ * - self-train: @graft/selftrain's SelfTrainer (Noisy Student rounds with class-balanced, adaptive
+ *   pseudo-labels and an honest validation stop) on a teacher fine-tuned the same way.
+ * Each returns its trained model and scores; the caller disposes the model.
  */
-import { join } from 'node:path';
-import { noGrad, tidy, type ResNet } from '@graft/core';
-import { Subset, TensorDataset, concat, createLoader, imagesToTensor, withLabels, type Dataset, type Transform, compose, randomErasing } from '@graft/data';
-import { Trainer, classificationReport, confusionMatrix, type TrainerCallbacks, type TrainingArguments } from '@graft/finetune';
-import { EVAL_TRANSFORM, TRAIN_TRANSFORM, type TransferData } from '../data.js';
-import { FrozenBatchNorm, buildModel, loadWeights, type ModelName } from '../model.js';
+import { type ResNet } from '@graft/core';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, trainValSplit } from '@graft/data';
+import {
+  classificationReport, confusionMatrix, fineTune, linearProbe, trainFromScratch, Trainer, type EpochRecord, type TrainerCallbacks,
+} from '@graft/finetune';
+import { SelfTrainer, viewTransforms, type RoundReport } from '@graft/selftrain';
+import { EVAL_TRANSFORM, type TransferData } from '../data.js';
+import { buildModel, loadWeights, type ModelName } from '../model.js';
 import type { MethodName, SelfTrainingRow, TrainingCurve } from '../report/types.js';
-import { pseudoLabelAccuracy, selectPseudoLabels } from '@graft/selftrain';
 
 /** How much training each method gets; the defaults fit the quickstart's time budget. */
 export interface MethodBudget {
@@ -21,14 +26,15 @@ export interface MethodBudget {
   selfTrainRounds: number;
   /** Passes of each student over its training set. */
   studentEpochs: number;
-  /** Pseudo-labels kept per class in round r: perClass * r, at most what the pool offers. */
-  pseudoPerClass: number;
+  /** Pseudo-labels kept per class in a round, at most (default: as many as the smallest class keeps). */
+  pseudoPerClass?: number;
 }
 
 /** What the methods share. */
 export interface MethodContext {
   data: TransferData;
   model: ModelName;
+  /** The pretrained backbone the transfer methods start from. */
   weights: string;
   seed: number;
   outputDir: string;
@@ -37,6 +43,8 @@ export interface MethodContext {
   callbacks(phase: string): TrainerCallbacks;
   /** Called when a phase finishes, with its test accuracy (for the progress display). */
   done?(phase: string, accuracy: number): void;
+  /** True once Ctrl-C asked the run to stop. */
+  interrupted?(): boolean;
 }
 
 /** One method's trained model and scores. */
@@ -48,32 +56,6 @@ export interface MethodOutcome {
   confusion: number[][];
   seconds: number;
   curves: TrainingCurve[];
-}
-
-/** Scores a classifier on the test set. */
-async function score(model: ResNet, ctx: MethodContext): Promise<{ testAccuracy: number; macroF1: number; confusion: number[][] }> {
-  const classes = ctx.data.classNames.length;
-  const trainer = new Trainer({ model, args: { outputDir: ctx.outputDir, evalBatchSize: 250, evalTransform: EVAL_TRANSFORM } });
-  const p = await trainer.predict(ctx.data.test);
-  const labels = p.labels ?? new Int32Array(0);
-  const report = classificationReport(p.predictions, labels, classes);
-  return { testAccuracy: report.accuracy, macroF1: report.macroF1, confusion: confusionMatrix(p.predictions, labels, classes) };
-}
-
-/** Runs a Trainer, collecting the logged training loss as a curve. */
-async function fit(name: string, options: ConstructorParameters<typeof Trainer>[0], ctx: MethodContext): Promise<TrainingCurve> {
-  const curve: TrainingCurve = { name, points: [] };
-  const outer = ctx.callbacks(name);
-  const callbacks: TrainerCallbacks = {
-    ...outer,
-    onLog: (entry) => {
-      if (typeof entry['loss'] === 'number') curve.points.push([entry.step, entry['loss']]);
-      outer.onLog?.(entry);
-    },
-  };
-  const result = await new Trainer({ ...options, callbacks }).train();
-  if (result.stoppedBy === 'interrupt') throw new QuickstartInterrupted(name);
-  return curve;
 }
 
 /**
@@ -88,17 +70,70 @@ export class QuickstartInterrupted extends Error {
   }
 }
 
-function args(ctx: MethodContext, phase: string, extra: Partial<TrainingArguments>): TrainingArguments {
-  return {
-    outputDir: join(ctx.outputDir, 'train', phase.replace(/ /g, '-')), seed: ctx.seed, optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4,
-    lrScheduler: 'cosine', trainBatchSize: 16, evalBatchSize: 250, loggingSteps: 2, dataloaderWorkers: 1, ...extra,
-  };
+/** Inputs as the shipped weights were pretrained on: pixels in [0, 1], then Fashion-MNIST's mean and std. */
+const PREPROCESS = EVAL_TRANSFORM;
+
+/** Scores a classifier on the test set. */
+async function score(model: ResNet, ctx: MethodContext): Promise<{ testAccuracy: number; macroF1: number; confusion: number[][] }> {
+  const classes = ctx.data.classNames.length;
+  const trainer = new Trainer({ model, args: { outputDir: ctx.outputDir, evalBatchSize: 250, evalTransform: PREPROCESS } });
+  const p = await trainer.predict(ctx.data.test);
+  const labels = p.labels ?? new Int32Array(0);
+  const report = classificationReport(p.predictions, labels, classes);
+  return { testAccuracy: report.accuracy, macroF1: report.macroF1, confusion: confusionMatrix(p.predictions, labels, classes) };
+}
+
+/**
+ * Collects a method's training loss, step by step, into a curve whose x is the share of the method's
+ * training done (in %), so methods of very different lengths share one chart.
+ */
+class CurveRecorder {
+  private readonly losses: number[] = [];
+  constructor(private readonly name: string) {}
+
+  add(loss: number): void {
+    if (Number.isFinite(loss)) this.losses.push(loss);
+  }
+
+  /** Trainer callbacks that record each step's loss, merged with the phase's own. */
+  wrap(outer: TrainerCallbacks): TrainerCallbacks {
+    return { ...outer, onStepEnd: (s) => { this.add(s.loss); outer.onStepEnd?.(s); } };
+  }
+
+  /** At most `maxPoints` points, each the mean loss of a run of consecutive steps. */
+  curve(maxPoints = 100): TrainingCurve {
+    const n = this.losses.length;
+    const per = Math.max(1, Math.ceil(n / maxPoints));
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i < n; i += per) {
+      const chunk = this.losses.slice(i, i + per);
+      points.push([(100 * Math.min(n, i + chunk.length)) / n, chunk.reduce((a, b) => a + b, 0) / chunk.length]);
+    }
+    return { name: this.name, points };
+  }
+}
+
+function checkInterrupt(ctx: MethodContext, phase: string): void {
+  if (ctx.interrupted?.() === true) throw new QuickstartInterrupted(phase);
 }
 
 async function finish(method: MethodName, model: ResNet, curves: TrainingCurve[], started: number, ctx: MethodContext): Promise<MethodOutcome> {
+  checkInterrupt(ctx, method);
   const scores = await score(model, ctx);
   ctx.done?.(method, scores.testAccuracy);
   return { method, model, ...scores, curves, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A fresh model of the context's architecture with the pretrained backbone and a new head. */
+async function pretrained(ctx: MethodContext, seed = ctx.seed): Promise<ResNet> {
+  const model = buildModel(ctx.model, ctx.data.classNames.length, seed);
+  await loadWeights(model, ctx.weights, { skipHead: true });
+  return model;
+}
+
+/** Probe epochs as a probe's per-epoch losses (it trains on cached features, outside the Trainer). */
+function probeEpochs(recorder: CurveRecorder): (e: EpochRecord) => void {
+  return (e) => { if (e.phase === 'probe') recorder.add(e.loss); };
 }
 
 /**
@@ -109,133 +144,122 @@ async function finish(method: MethodName, model: ResNet, curves: TrainingCurve[]
 export async function runScratch(ctx: MethodContext): Promise<MethodOutcome> {
   const started = performance.now();
   const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed);
-  const curve = await fit('scratch', {
-    model, trainData: ctx.data.labelled,
-    args: args(ctx, 'scratch', { numTrainEpochs: ctx.budget.scratchEpochs, learningRate: 0.05, warmupRatio: 0.1, trainTransform: TRAIN_TRANSFORM }),
-  }, ctx);
-  return finish('scratch', model, [curve], started, ctx);
-}
-
-/** Frozen-backbone features of a labelled dataset (eval mode, no augmentation), as a dataset of vectors. */
-async function featureDataset(model: ResNet, data: Dataset, transform: Transform): Promise<TensorDataset> {
-  model.eval();
-  const loader = createLoader(data, { batchSize: 256, transform });
-  const chunks: Float32Array[] = [];
-  const labels: number[] = [];
-  try {
-    for await (const batch of loader.epoch(0)) {
-      chunks.push(tidy(() => noGrad(() => model.features(imagesToTensor(batch)).dataSync().slice())));
-      labels.push(...batch.labels);
-    }
-  } finally {
-    await loader.close();
-  }
-  if (labels.length === 0) throw new Error('featureDataset: the labelled set is empty');
-  const all = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
-  let at = 0;
-  for (const c of chunks) { all.set(c, at); at += c.length; }
-  return new TensorDataset(all, [labels.length, all.length / labels.length], Int32Array.from(labels));
+  const curve = new CurveRecorder('scratch');
+  await trainFromScratch(model, ctx.data.labelled, {
+    epochs: ctx.budget.scratchEpochs, transform: PREPROCESS, seed: ctx.seed, callbacks: curve.wrap(ctx.callbacks('scratch')),
+  });
+  return finish('scratch', model, [curve.curve()], started, ctx);
 }
 
 /**
- * Linear probe: the pretrained backbone frozen; its features of the labelled images are computed once
- * and only a new linear head is trained on them.
+ * Linear probe: the pretrained backbone frozen; its features of the labelled images (plain and
+ * augmented views) are computed once and only a new linear head is trained on them.
  * @example
  * const probe = await runLinearProbe(ctx);
  */
 export async function runLinearProbe(ctx: MethodContext): Promise<MethodOutcome> {
   const started = performance.now();
-  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed);
-  await loadWeights(model, ctx.weights, { skipHead: true });
-  const features = await featureDataset(model, ctx.data.labelled, EVAL_TRANSFORM);
-  const head = model.head;
-  const curve = await fit('linear-probe', {
-    model: head, trainData: features,
-    args: args(ctx, 'linear-probe', { numTrainEpochs: ctx.budget.probeEpochs, trainBatchSize: 25, learningRate: 0.05, weightDecay: 1e-3, loggingSteps: 10 }),
-  }, ctx);
-  return finish('linear-probe', model, [curve], started, ctx);
+  const model = await pretrained(ctx);
+  const curve = new CurveRecorder('linear-probe');
+  const progress = ctx.callbacks('linear-probe');
+  await linearProbe(model, ctx.data.labelled, {
+    epochs: ctx.budget.probeEpochs, transform: PREPROCESS, seed: ctx.seed,
+    onEpochEnd: (e) => {
+      curve.add(e.loss);
+      progress.onStepEnd?.({ step: e.epoch, totalSteps: ctx.budget.probeEpochs, epoch: e.epoch, loss: e.loss, lr: e.lr, accuracy: e.accuracy, samples: 0 });
+    },
+  });
+  return finish('linear-probe', model, [curve.curve()], started, ctx);
+}
+
+/** fineTune's default recipe (LP-FT) on `data` from a fresh pretrained model; returns it with its curve. */
+async function lpft(ctx: MethodContext, data: TransferData['labelled'], phase: string): Promise<{ model: ResNet; curve: TrainingCurve }> {
+  const model = await pretrained(ctx);
+  const curve = new CurveRecorder(phase);
+  await fineTune(model, data, {
+    epochs: ctx.budget.fineTuneEpochs, transform: PREPROCESS, seed: ctx.seed, probe: { epochs: ctx.budget.probeEpochs },
+    callbacks: curve.wrap(ctx.callbacks(phase)), onEpochEnd: probeEpochs(curve),
+  });
+  return { model, curve: curve.curve() };
 }
 
 /**
- * Fine-tuning (LP-FT): starts from the pretrained backbone with the linear probe's head, keeps the
- * batch-norm statistics frozen, and trains every weight with the backbone's learning rate a tenth of
- * the head's. Starting from a trained head avoids the large gradients of a random one distorting the
- * pretrained features; frozen statistics avoid re-estimating them from 16-image batches.
+ * Fine-tuning, fineTune's default recipe (LP-FT): a linear probe first, so the head agrees with the
+ * features before they move; then every layer trains with the backbone's learning rate a tenth of
+ * the head's, after a warm-up.
  * @example
- * const ft = await runFineTune(ctx, probe.model);
+ * const ft = await runFineTune(ctx);
  */
-export async function runFineTune(ctx: MethodContext, probe: ResNet): Promise<MethodOutcome> {
+export async function runFineTune(ctx: MethodContext): Promise<MethodOutcome> {
   const started = performance.now();
-  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed);
-  await loadWeights(model, ctx.weights, { skipHead: true });
-  model.head.loadStateDict(probe.head.stateDict());
-  const curve = await trainFineTune(model, ctx.data.labelled, ctx, 'fine-tune', ctx.budget.fineTuneEpochs, TRAIN_TRANSFORM);
+  const { model, curve } = await lpft(ctx, ctx.data.labelled, 'fine-tune');
   return finish('fine-tune', model, [curve], started, ctx);
 }
 
-async function trainFineTune(model: ResNet, data: Dataset, ctx: MethodContext, phase: string, epochs: number, transform: Transform, batchSize = 16): Promise<TrainingCurve> {
-  const lr = 0.02;
-  return fit(phase, {
-    model: new FrozenBatchNorm(model), trainData: data,
-    paramGroups: [{ params: model.backboneParameters(), lr: lr / 10 }, { params: model.headParameters(), lr }],
-    args: args(ctx, phase, { numTrainEpochs: epochs, trainBatchSize: batchSize, learningRate: lr, warmupRatio: 0.1, trainTransform: transform, loggingSteps: batchSize > 16 ? 5 : 2 }),
-  }, ctx);
-}
-
-/** What {@link runSelfTraining} returns: the last student, and one row per round. */
+/** What {@link runSelfTraining} returns: the model of the best round, and one row per round (round 0: the teacher). */
 export interface SelfTrainingOutcome extends MethodOutcome {
   rows: SelfTrainingRow[];
 }
 
-/** Pool logits of a model (eval mode, no augmentation). */
-async function poolLogits(model: ResNet, ctx: MethodContext): Promise<{ logits: Float32Array; n: number; classes: number }> {
-  const trainer = new Trainer({ model, args: { outputDir: ctx.outputDir, evalBatchSize: 250, evalTransform: EVAL_TRANSFORM } });
-  return trainer.predict(ctx.data.pool);
+function roundRow(r: RoundReport): SelfTrainingRow {
+  const p = r.pseudoLabels;
+  return {
+    round: r.round, keptPerClass: p?.keptPerClass ?? [], pseudoLabelAccuracy: p?.accuracy ?? null,
+    threshold: p ? Math.min(...p.thresholds) : null, validationAccuracy: r.validation.accuracy,
+    testAccuracy: r.test?.accuracy ?? Number.NaN, macroF1: r.test?.macroF1 ?? Number.NaN, accepted: r.accepted, seconds: r.seconds,
+  };
 }
 
 /**
- * Self-training: the fine-tuned model labels the pool; the most confident predictions of each class
- * (the same number per class, so the teacher's favourite classes do not pile up) join the labelled
- * images, repeated so that they keep weight; a student starting from the teacher trains on both with
- * stronger augmentation (random erasing on top of crop and flip), and becomes the next teacher.
+ * Fine-tuning followed by self-training: a fifth of the labels (stratified) is held out to judge
+ * the rounds; the teacher is fine-tuned (LP-FT) on the rest; each round it labels the unlabelled
+ * pool in evaluation mode, keeps confident predictions with per-class adaptive thresholds and the
+ * same count per class, and a student starting from the teacher trains on them plus the repeated real
+ * labels under strong augmentation and dropout. A student replaces its teacher only when it scores
+ * better on the held-out labels; otherwise the rounds end.
  * @example
- * const st = await runSelfTraining(ctx, ft.model);
+ * const st = await runSelfTraining(ctx);
  */
-export async function runSelfTraining(ctx: MethodContext, teacher: ResNet): Promise<SelfTrainingOutcome> {
+export async function runSelfTraining(ctx: MethodContext): Promise<SelfTrainingOutcome> {
   const started = performance.now();
-  const classes = ctx.data.classNames.length;
-  const truth = ctx.data.pool.groundTruthForAnalysis();
-  const strong = compose(TRAIN_TRANSFORM, randomErasing({ p: 0.5 }));
-  const rows: SelfTrainingRow[] = [];
-  const curves: TrainingCurve[] = [];
-  let current = teacher;
-  let last: { testAccuracy: number; macroF1: number; confusion: number[][] } | undefined;
-  for (let round = 1; round <= ctx.budget.selfTrainRounds; round++) {
-    const roundStart = performance.now();
-    const { logits, n } = await poolLogits(current, ctx);
-    // @graft/selftrain's selection: per-class adaptive thresholds (at most 0.9), at most perClass * round per class.
-    const selection = selectPseudoLabels(logits, n, classes, { threshold: 0.9, balance: 'cap', perClass: ctx.budget.pseudoPerClass * round });
-    const predicted = new Int32Array(n).fill(0);
-    selection.indices.forEach((item, row) => { predicted[item] = selection.labels[row] as number; });
-    const labelled = ctx.data.labelled;
-    // The real labels repeated to a quarter of the pseudo-labels, so they are not drowned.
-    const repeats = Math.max(1, Math.round(selection.indices.length / (4 * Math.max(1, labelled.length))));
-    const pseudo = new Subset(withLabels(ctx.data.pool, predicted), selection.indices);
-    const trainData = concat(pseudo, ...Array.from({ length: repeats }, () => labelled));
-    const student = buildModel(ctx.model, classes, ctx.seed + round);
-    student.loadStateDict(current.stateDict());
-    const phase = `self-train round ${round}`;
-    curves.push(await trainFineTune(student, trainData, ctx, phase, ctx.budget.studentEpochs, strong, 32));
-    if (current !== teacher) current.dispose();
-    current = student;
-    last = await score(current, ctx);
-    ctx.done?.(phase, last.testAccuracy);
-    const scored = pseudoLabelAccuracy(selection, truth);
-    rows.push({
-      round, keptPerClass: selection.keptPerClass, pseudoLabelAccuracy: Number.isNaN(scored.accuracy) ? null : scored.accuracy,
-      threshold: Math.min(...selection.thresholds), testAccuracy: last.testAccuracy, macroF1: last.macroF1, seconds: (performance.now() - roundStart) / 1000,
-    });
+  const { train, val } = trainValSplit(ctx.data.labelled, { valFraction: 0.2, seed: ctx.seed });
+  if (train.length === 0 || val.length === 0) {
+    throw new Error(`self-training needs at least 2 labels per class (a fifth is held out to judge the rounds); got ${ctx.data.labelled.length} labels`);
   }
-  if (!last) throw new Error('runSelfTraining: budget.selfTrainRounds must be >= 1');
-  return { method: 'self-train', model: current, ...last, curves, rows, seconds: (performance.now() - started) / 1000 };
+  const teacherStarted = performance.now();
+  const teacherCurve = await lpft(ctx, train, 'self-train teacher');
+  const teacherSeconds = (performance.now() - teacherStarted) / 1000;
+  checkInterrupt(ctx, 'self-train teacher');
+  const curves: TrainingCurve[] = [teacherCurve.curve];
+  const recorders = new Map<number, CurveRecorder>();
+  const progress = new Map<number, TrainerCallbacks>();
+  const phaseOf = (round: number): string => `self-train round ${round}`;
+  const trainer = new SelfTrainer({
+    model: teacherCurve.model, teacherTraining: false, labelled: train, validation: val, pool: ctx.data.pool, test: ctx.data.test,
+    createStudent: () => buildModel(ctx.model, ctx.data.classNames.length, ctx.seed),
+    transforms: viewTransforms({ mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD }),
+    rounds: ctx.budget.selfTrainRounds, seed: ctx.seed,
+    pseudo: { perClass: ctx.budget.pseudoPerClass },
+    studentTraining: { epochs: ctx.budget.studentEpochs },
+    callbacks: {
+      onStep(round, s) {
+        if (round === 0) return;
+        if (!recorders.has(round)) { recorders.set(round, new CurveRecorder(phaseOf(round))); progress.set(round, ctx.callbacks(phaseOf(round))); }
+        recorders.get(round)?.add(s.loss);
+        progress.get(round)?.onStepEnd?.({ step: s.step, totalSteps: s.totalSteps, epoch: 0, loss: s.loss, lr: 0, accuracy: 0, samples: 0 });
+        // A student's training has no checkpoint to resume from: Ctrl-C ends the quickstart after this step.
+        if (ctx.interrupted?.() === true) throw new QuickstartInterrupted(phaseOf(round));
+      },
+      onRound(report) {
+        if (report.round > 0) ctx.done?.(phaseOf(report.round), report.test?.accuracy ?? Number.NaN);
+      },
+    },
+  });
+  const result = await trainer.run();
+  if (result.model !== teacherCurve.model) teacherCurve.model.dispose();
+  curves.push(...[...recorders.values()].map((r) => r.curve()));
+  // Round 0's time includes the teacher's fine-tuning, which ran before the SelfTrainer.
+  const rows = result.rounds.map((r) => roundRow(r.round === 0 ? { ...r, seconds: r.seconds + teacherSeconds } : r));
+  const best = await finish('self-train', result.model as ResNet, curves, started, ctx);
+  return { ...best, rows };
 }

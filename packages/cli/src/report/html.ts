@@ -78,22 +78,28 @@ export function readResult(r: RunReport): string[] {
   }
   const best = bestMethod(r.methods);
   out.push(`The best model is ${best.method}: ${percent(best.testAccuracy)} accuracy, macro-F1 ${best.macroF1.toFixed(3)}. ${worstConfusion(best, r.task.classNames) ?? ''}`.trim());
-  out.push(...readSelfTraining(r.selfTraining, by.get('fine-tune'), r.task.pool));
+  out.push(...readSelfTraining(r.selfTraining, by.get('self-train'), r.task.pool));
+  out.push(...readStarts(r));
   const onePoint = r.task.test > 0 ? Math.max(1, Math.round(r.task.test / 100)) : 0;
   if (onePoint > 0) out.push(`One point of accuracy is ${onePoint} test image${onePoint === 1 ? '' : 's'}; with ${k} labels per class the scores move by a few points from one seed to another, so read small differences with care.`);
   return out;
 }
 
-function readSelfTraining(rows: readonly SelfTrainingRow[], fineTune: MethodResult | undefined, pool: number): string[] {
-  if (rows.length === 0) return [];
-  const last = rows.at(-1) as SelfTrainingRow;
-  const kept = rows.map((row) => row.keptPerClass.reduce((a, b) => a + b, 0));
-  const accs = rows.map((row) => (row.pseudoLabelAccuracy === null ? undefined : percent(row.pseudoLabelAccuracy))).filter((a) => a !== undefined);
-  const start = fineTune ? `from ${percent(fineTune.testAccuracy)} after fine-tuning ` : '';
-  let text = `Self-training used the ${pool} unlabelled images: over ${rows.length} round${rows.length === 1 ? '' : 's'} the teacher's confident pseudo-labels (${kept.join(', ')} kept` +
-    `${accs.length ? `, ${accs.join(', ')} of them correct` : ''}) took test accuracy ${start}to ${percent(last.testAccuracy)}`;
-  if (fineTune) text += ` (${points(last.testAccuracy - fineTune.testAccuracy)})`;
-  return [`${text}.`];
+function readSelfTraining(rows: readonly SelfTrainingRow[], selfTrain: MethodResult | undefined, pool: number): string[] {
+  const teacher = rows.find((row) => row.round === 0);
+  const students = rows.filter((row) => row.round > 0);
+  if (!teacher || students.length === 0) return [];
+  const kept = students.map((row) => row.keptPerClass.reduce((a, b) => a + b, 0));
+  const accs = students.map((row) => (row.pseudoLabelAccuracy === null ? undefined : percent(row.pseudoLabelAccuracy))).filter((a) => a !== undefined);
+  const accepted = students.filter((row) => row.accepted);
+  const rejected = students.find((row) => !row.accepted);
+  let text = `Self-training used the ${pool} unlabelled images. Its teacher, fine-tuned on the labels less a held-out fifth, scored ${percent(teacher.testAccuracy)}; ` +
+    `over ${students.length} round${students.length === 1 ? '' : 's'} it kept ${kept.join(', ')} confident pseudo-labels` +
+    `${accs.length ? ` (${accs.join(', ')} of them correct)` : ''}`;
+  if (selfTrain) text += ` and the best accepted student reached ${percent(selfTrain.testAccuracy)} (${points(selfTrain.testAccuracy - teacher.testAccuracy)} over its teacher)`;
+  text += '.';
+  if (rejected) text += ` Round ${rejected.round} did not improve on the held-out labels, so its student was discarded and the rounds stopped${accepted.length === 0 ? ': the teacher is the result' : ''}.`;
+  return [text];
 }
 
 const STYLE = `
@@ -117,14 +123,42 @@ function methodsTable(r: RunReport, best: MethodResult): string {
 
 function selfTrainingTable(r: RunReport): string {
   if (r.selfTraining.length === 0) return '<p class="small">No self-training rounds ran.</p>';
+  const classes = r.task.classNames.length;
   const head = r.task.classNames.map((c) => `<th>${escapeXml(c)}</th>`).join('');
-  const rows = r.selfTraining.map((row) => `<tr><td>${row.round}</td>${row.keptPerClass.map((c) => `<td>${c}</td>`).join('')}` +
-    `<td>${row.keptPerClass.reduce((a, b) => a + b, 0)}</td><td>${row.pseudoLabelAccuracy === null ? 'n/a' : percent(row.pseudoLabelAccuracy)}</td>` +
-    `<td>${row.threshold.toFixed(2)}</td><td>${percent(row.testAccuracy)}</td><td>${row.macroF1.toFixed(3)}</td><td>${duration(row.seconds)}</td></tr>`);
-  return `<table><thead><tr><th rowspan="2">round</th><th colspan="${r.task.classNames.length}">pseudo-labels kept per class</th><th rowspan="2">kept</th>` +
-    `<th rowspan="2">pseudo-label accuracy</th><th rowspan="2">threshold</th><th rowspan="2">test accuracy</th><th rowspan="2">macro-F1</th><th rowspan="2">time</th></tr>` +
+  const rows = r.selfTraining.map((row) => {
+    const kept = row.round === 0
+      ? `<td class="l" colspan="${classes + 1}">teacher: fine-tuned on the labels not held out</td>`
+      : `${row.keptPerClass.map((c) => `<td>${c}</td>`).join('')}<td>${row.keptPerClass.reduce((a, b) => a + b, 0)}</td>`;
+    return `<tr${row.accepted ? '' : ' class="small"'}><td>${row.round}</td>${kept}<td>${row.pseudoLabelAccuracy === null ? 'n/a' : percent(row.pseudoLabelAccuracy)}</td>` +
+      `<td>${row.threshold === null ? 'n/a' : row.threshold.toFixed(2)}</td><td>${percent(row.validationAccuracy)}</td><td>${percent(row.testAccuracy)}</td>` +
+      `<td>${row.macroF1.toFixed(3)}</td><td>${row.round === 0 ? '' : row.accepted ? 'yes' : 'no'}</td><td>${duration(row.seconds)}</td></tr>`;
+  });
+  return `<table><thead><tr><th rowspan="2">round</th><th colspan="${classes}">pseudo-labels kept per class</th><th rowspan="2">kept</th>` +
+    '<th rowspan="2">pseudo-label accuracy</th><th rowspan="2">threshold</th><th rowspan="2">held-out accuracy</th><th rowspan="2">test accuracy</th>' +
+    '<th rowspan="2">macro-F1</th><th rowspan="2">accepted</th><th rowspan="2">time</th></tr>' +
     `<tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    '<p class="small">Pseudo-label accuracy compares the kept pseudo-labels with the pool\'s withheld labels, for this report only; training never sees them.</p>';
+    '<p class="small">Pseudo-label accuracy compares the kept pseudo-labels with the pool\'s withheld labels, for this report only; training never sees them. ' +
+    'A student replaces its teacher only when it does better on the held-out labels (a fifth of the labelled images, which the teacher never trained on); the test set decides nothing.</p>';
+}
+
+function startsTable(r: RunReport): string {
+  const starts = r.starts ?? [];
+  const scratch = r.methods.find((m) => m.method === 'scratch');
+  const cells = (s: { testAccuracy: number; macroF1: number }): string => `<td>${percent(s.testAccuracy)}</td><td>${s.macroF1.toFixed(3)}</td>`;
+  const rows = starts.map((s) => `<tr><td class="l">${escapeXml(s.start)}</td>${cells(s.linearProbe)}${cells(s.fineTune)}<td class="l small">${escapeXml(s.weights)}</td></tr>`);
+  if (scratch) rows.unshift(`<tr><td class="l">none (scratch)</td><td colspan="2">-</td>${cells(scratch)}<td class="l small">random initialisation</td></tr>`);
+  return '<table><thead><tr><th class="l" rowspan="2">pretrained start</th><th colspan="2">linear probe</th><th colspan="2">fine-tune (LP-FT)</th><th class="l" rowspan="2">weights</th></tr>' +
+    `<tr><th>test accuracy</th><th>macro-F1</th><th>test accuracy</th><th>macro-F1</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    '<p class="small">The same labels, recipes and seed from each start; the scratch row is trained with the same budget, so it goes in the fine-tune columns.</p>';
+}
+
+/** A sentence comparing the pretrained starts, when they were compared. */
+function readStarts(r: RunReport): string[] {
+  const starts = r.starts ?? [];
+  if (starts.length < 2) return [];
+  const parts = starts.map((s) => `${s.start} ${percent(s.fineTune.testAccuracy)} fine-tuned (probe ${percent(s.linearProbe.testAccuracy)})`);
+  const best = starts.reduce((a, b) => (b.fineTune.testAccuracy > a.fineTune.testAccuracy ? b : a));
+  return [`Pretrained starts compared: ${parts.join(', ')}; the ${best.start} backbone transfers best here.`];
 }
 
 function keyValueTable(entries: Record<string, string | number | boolean>, format: (v: string | number | boolean) => string = String): string {
@@ -141,7 +175,7 @@ function charts(r: RunReport, best: MethodResult): string {
     name: c.name, points: c.points,
     color: METHOD_COLORS[c.name] ?? ROUND_COLORS[round++ % ROUND_COLORS.length] as string,
   }));
-  const curves = lineChart(series, { xLabel: 'optimizer step', yLabel: 'training loss', title: 'Training loss', width: 540, height: 320 });
+  const curves = lineChart(series, { xLabel: 'share of the method\'s training (%)', yLabel: 'training loss', title: 'Training loss', width: 540, height: 320 });
   const matrix = heatmap(best.confusion, r.task.classNames, `Confusion matrix of the best model (${best.method}), test set`);
   return `<div class="grid2"><div>${bars}</div><div>${curves}</div></div><h2>Where the best model errs</h2><div class="grid2"><div>${matrix}</div>` +
     `<div class="small" style="max-width:420px"><p>Rows are the true classes, columns the predicted ones; each cell counts test images. Blue cells on the diagonal are correct, red cells are mistakes; shading is the share of the row.</p></div></div>`;
@@ -163,6 +197,7 @@ export function renderReport(r: RunReport): string {
     `<div class="reading">${reading}</div>` +
     `<h2>Methods on the same ${r.task.labelled} labels</h2>${methodsTable(r, best)}${charts(r, best)}` +
     `<h2>Self-training rounds</h2>${selfTrainingTable(r)}` +
+    (r.starts && r.starts.length > 0 ? `<h2>Pretrained starts</h2>${startsTable(r)}` : '') +
     `<h2>Settings</h2><div class="grid2"><div>${keyValueTable(r.settings)}</div><div>${keyValueTable({ data: r.task.data, weights: r.task.weights, ...r.environment })}</div>` +
     `<div>${keyValueTable(r.timings, (v) => duration(Number(v)))}</div></div>` +
     '</body></html>\n';

@@ -21,26 +21,47 @@ export interface MethodResult {
   description: string;
 }
 
-/** Training loss over optimizer steps for one method (or self-training round). */
+/** Training loss of one method (or self-training round) over its training. */
 export interface TrainingCurve {
   name: string;
-  /** [step, mean training loss] pairs. */
+  /** [share of the method's training done in %, mean training loss] pairs. */
   points: Array<[number, number]>;
 }
 
-/** One self-training round. */
+/** One self-training round; round 0 is the teacher, fine-tuned on the labels not held out. */
 export interface SelfTrainingRow {
-  /** 1-based round; the teacher of round 1 is the fine-tuned model. */
+  /** 0 for the teacher, then 1, 2, ... for the students. */
   round: number;
-  /** Pseudo-labels kept, per target class (in class order). */
+  /** Pseudo-labels kept, per target class (in class order); empty for round 0. */
   keptPerClass: number[];
   /** Fraction of kept pseudo-labels that match the withheld labels (analysis only), or null. */
   pseudoLabelAccuracy: number | null;
-  /** The lowest of the round's per-class confidence thresholds. */
-  threshold: number;
+  /** The lowest of the round's per-class confidence thresholds; null for round 0. */
+  threshold: number | null;
+  /** Accuracy on the held-out labels that decide whether a student replaces its teacher. */
+  validationAccuracy: number;
+  testAccuracy: number;
+  macroF1: number;
+  /** Whether the round's model became the teacher (round 0: always). */
+  accepted: boolean;
+  seconds: number;
+}
+
+/** Test scores of one method. */
+export interface Score {
   testAccuracy: number;
   macroF1: number;
   seconds: number;
+}
+
+/** The transfer methods from one pretrained start (`graft quickstart --compare-starts`). */
+export interface StartRow {
+  /** 'supervised' (source classes, with labels) or 'simclr' (every training image, no labels), or a file name. */
+  start: string;
+  /** The backbone's weights file. */
+  weights: string;
+  linearProbe: Score;
+  fineTune: Score;
 }
 
 /** The transfer task. */
@@ -69,6 +90,8 @@ export interface RunReport {
   methods: MethodResult[];
   curves: TrainingCurve[];
   selfTraining: SelfTrainingRow[];
+  /** The transfer methods from each pretrained start, beside scratch; absent unless starts were compared. */
+  starts?: StartRow[];
   /** Settings as label -> value, shown as a table. */
   settings: Record<string, string | number | boolean>;
   /** Seconds per phase, and the total. */

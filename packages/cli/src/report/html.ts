@@ -108,7 +108,7 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bott
 .sub{color:#57606a;margin:0 0 16px}.reading{background:#f6f8fa;border-left:4px solid #54a24b;padding:10px 16px;margin:12px 0}
 .reading p{margin:6px 0}.grid2{display:flex;flex-wrap:wrap;gap:16px 32px;align-items:flex-start}
 table{border-collapse:collapse;margin:8px 0}th,td{padding:4px 12px;text-align:right;border-bottom:1px solid #eaeef2}
-th{background:#f6f8fa;font-weight:600}td,th{white-space:nowrap}td.small{white-space:normal}td.l,th.l{text-align:left}tr.best td{font-weight:600;background:#eef7ec}
+th{background:#f6f8fa;font-weight:600}td{white-space:nowrap}th{white-space:normal;vertical-align:bottom}td.small{white-space:normal}td.l,th.l{text-align:left}tr.best td{font-weight:600;background:#eef7ec}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
 svg text{font-family:system-ui,sans-serif}.tick{font-size:11px;fill:#57606a}.label{font-size:12px;fill:#1f2328}
 .legend{font-size:12px;fill:#1f2328}.value{font-size:11px;fill:#1f2328}.chart-title{font-size:13px;font-weight:600;fill:#1f2328}

@@ -316,8 +316,12 @@ describe('graft pretrain and tools/pretrain/fmnist.ts', () => {
   ];
 
   it.each(cards)('%s: the same tensors and card for 3 steps', async (name, flags) => {
-    const shipped = readFileSync(join(root, `weights/${name}.md`), 'utf8');
-    for (const flag of flags) expect(shipped).toContain(flag); // the card still gives these flags
+    // The card's two commands are these flags, on the full data, written to the shipped file.
+    const card = JSON.parse(readFileSync(join(root, `weights/${name}.json`), 'utf8')) as { command: string; alternativeCommand: string };
+    expect(card.command).toBe(`node packages/cli/dist/bin.js pretrain ${flags.join(' ')} --full --out weights/${name}`);
+    expect(card.alternativeCommand).toBe(`npx vite-node --config vitest.config.ts tools/pretrain/fmnist.ts -- ${flags.join(' ')} --out weights/${name}`);
+    const markdown = readFileSync(join(root, `weights/${name}.md`), 'utf8');
+    for (const command of [card.command, card.alternativeCommand]) expect(markdown).toContain(`\n${command}\n`);
     const dir = mkdtempSync(join(work, 'eq-'));
     const quick = ['--max-steps', '3', '--skip-accuracy'];
     const [tool, cli] = await Promise.all([

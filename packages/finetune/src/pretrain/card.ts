@@ -23,6 +23,8 @@ export interface ModelCard {
   trainImages: number;
   /** The command that reproduces the file. */
   command: string;
+  /** Another command that runs the same code with the same settings (e.g. the tools script beside `graft pretrain`). */
+  alternativeCommand?: string;
   seed: number;
   epochs: number;
   steps: number;
@@ -62,6 +64,7 @@ function markdown(card: ModelCard, file: string): string {
     `| source-test accuracy | ${acc} |`,
     `| created | ${card.created} |`, '',
     'Reproduce (from the repository root):', '', '```sh', card.command, '```', '',
+    ...(card.alternativeCommand ? ['or, the same code with the same settings:', '', '```sh', card.alternativeCommand, '```', ''] : []),
   ].join('\n');
 }
 

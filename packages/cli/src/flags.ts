@@ -68,8 +68,7 @@ export const MODEL_FLAGS: readonly FlagSpec[] = [
 
 /**
  * TrainingArguments from parsed flags over `defaults`; `--resume` becomes resumeFromCheckpoint: true.
- * The result is checked as the Trainer would check it, so a bad value (`--learning-rate -1`,
- * `--num-train-epochs 0`) is a usage error naming the flag before any data is read.
+ * The values are not checked here (see {@link checkTrainingArguments}).
  * @example
  * trainingArgumentsFrom({ learningRate: 0.01 }, { outputDir: 'runs/a' }); // { outputDir: 'runs/a', learningRate: 0.01 }
  */
@@ -78,9 +77,18 @@ export function trainingArgumentsFrom(flags: Record<string, FlagValue>, defaults
   for (const [key] of TRAINING_KEYS) if (flags[key] !== undefined) args[key] = flags[key];
   if (typeof flags['resumeFromCheckpoint'] === 'string') args['resumeFromCheckpoint'] = flags['resumeFromCheckpoint'];
   else if (flags['resume'] === true) args['resumeFromCheckpoint'] = true;
-  const checked = args as unknown as TrainingArguments;
+  return args as unknown as TrainingArguments;
+}
+
+/**
+ * Checks TrainingArguments as the Trainer will, so that a bad value (`--learning-rate -1`,
+ * `--num-train-epochs 0`) is a usage error naming the flag before any data is read or trained.
+ * @example
+ * checkTrainingArguments(trainingArgumentsFrom(flags, { outputDir: 'runs/a' })); // throws UsageError('--learning-rate must be a number > 0, got -1')
+ */
+export function checkTrainingArguments(args: TrainingArguments): void {
   try {
-    resolveArguments(checked);
+    resolveArguments(args);
   } catch (error) {
     // resolveArguments names settings as in code ('TrainingArguments.learningRate', 'evalStrategy');
     // the user typed --learning-rate and --eval-strategy.
@@ -89,7 +97,6 @@ export function trainingArgumentsFrom(flags: Record<string, FlagValue>, defaults
       .replace(/\b[a-z][A-Za-z]*\b/g, (word) => (keys.has(word) ? `--${kebabCase(word)}` : word));
     throw new UsageError(message);
   }
-  return checked;
 }
 
 /** Allowed values of a numeric flag; every bound given must hold. */

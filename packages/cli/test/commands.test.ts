@@ -217,7 +217,8 @@ describe('graft bench (built binary, smallest settings)', () => {
   ];
 
   it('gemm, conv, data and train --json print { results } with each suite\'s columns', async () => {
-    const runs = await Promise.all(suites.map(([suite, args]) => graft(['bench', suite, ...args, '--json'])));
+    // One at a time: each suite keeps the native thread pool busy, and two pools on two cores slow both down several times.
+    const runs = await inBatches(suites.map(([suite, args]) => () => graft(['bench', suite, ...args, '--json'])), 1);
     for (const [i, [suite, , fields]] of suites.entries()) {
       const r = runs[i] as Run;
       expect(r.status, `${suite}: ${r.stderr}`).toBe(0);
@@ -324,11 +325,9 @@ describe('graft pretrain and tools/pretrain/fmnist.ts', () => {
     for (const command of [card.command, card.alternativeCommand]) expect(markdown).toContain(`\n${command}\n`);
     const dir = mkdtempSync(join(work, 'eq-'));
     const quick = ['--max-steps', '3', '--skip-accuracy'];
-    const [tool, cli] = await Promise.all([
-      run(process.execPath, [join(root, 'node_modules/vite-node/vite-node.mjs'), '--config', 'vitest.config.ts', 'tools/pretrain/fmnist.ts', '--',
-        ...flags, ...quick, '--bundled', '--out', join(dir, 'tool')]),
-      graft(['pretrain', ...flags, ...quick, '--out', join(dir, 'cli')]),
-    ]);
+    const tool = await run(process.execPath, [join(root, 'node_modules/vite-node/vite-node.mjs'), '--config', 'vitest.config.ts', 'tools/pretrain/fmnist.ts', '--',
+      ...flags, ...quick, '--bundled', '--out', join(dir, 'tool')]);
+    const cli = await graft(['pretrain', ...flags, ...quick, '--out', join(dir, 'cli')]);
     expect(tool.status, tool.stderr).toBe(0);
     expect(cli.status, cli.stderr).toBe(0);
     const a = readFileSync(join(dir, 'tool.safetensors'));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { saveTensors } from '@graft/core';
 import { Trainer, classificationReport, confusionMatrix, writeJsonAtomic, type TrainingArguments } from '@graft/finetune';
 import { EVAL_TRANSFORM, TRAIN_TRANSFORM, loadTransferData } from '../data.js';
-import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, TRAINING_FLAGS, checkFlagRange, classesFlag, numberFlag, stringFlag, trainingArgumentsFrom } from '../flags.js';
+import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, TRAINING_FLAGS, checkFlagRange, checkTrainingArguments, classesFlag, numberFlag, stringFlag, trainingArgumentsFrom } from '../flags.js';
 import { InterruptHook, InterruptedError, mergeCallbacks } from '../interrupt.js';
 import { FrozenBatchNorm, buildModel, loadWeights, resolveDevice, type ModelName } from '../model.js';
 import { UsageError, type FlagValue, type ParsedCommand } from '../parse.js';
@@ -62,6 +62,7 @@ async function run(parsed: ParsedCommand, io: CliIo): Promise<number> {
   const outputDir = outputDirFor(f, 'finetune');
   const seed = numberFlag(f, 'seed', 0);
   const args = trainerArgs(f, outputDir, seed);
+  checkTrainingArguments(args);
   const { data, model } = await prepare(f, strategy, seed);
   const lr = args.learningRate ?? 0.02;
   if (strategy === 'linear-probe') { model.freeze(); model.unfreeze('fc'); }

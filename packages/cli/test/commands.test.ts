@@ -283,12 +283,13 @@ describe('graft errors (built binary)', () => {
     bad.set('layer3.2.bn2.weight', { dtype: 'F32', shape: [128], data: new Float32Array(128) });
     const badFile = join(work, 'bad.safetensors');
     writeFileSync(badFile, serializeSafetensors(bad));
-    const [ft, st, wrongModel, headless, missing] = await Promise.all([
+    const [ft, st, wrongModel, headless, missing, folder] = await Promise.all([
       graft(['finetune', '--weights', badFile, '--output-dir', join(work, 'bad-ft'), '--max-steps', '1']),
       graft(['selftrain', '--weights', badFile, '--output-dir', join(work, 'bad-st')]),
       graft(['eval', '--weights', fineTuned, '--model', 'resnet32']),
       graft(['eval', '--weights', backbone]),
       graft(['predict', '--weights', join(work, 'nope.safetensors'), '--split', 'test']),
+      graft(['inspect', work]),
     ]);
     for (const r of [ft, st]) {
       expect(r.status).toBe(1);
@@ -304,6 +305,8 @@ describe('graft errors (built binary)', () => {
     expect(headless.stderr).toContain('have no head (fc.weight)');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('nope.safetensors');
+    expect(folder.status).toBe(1);
+    expect(folder.stderr).toContain(`${work} is not a file`);
   });
 });
 

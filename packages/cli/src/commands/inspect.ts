@@ -3,7 +3,7 @@
  * Graft model the file fits (a ResNet built with the file's input channels and classes, compared by
  * tensor name and shape; a file without the head fits as a backbone).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readSafetensors, resnet18, resnet20, resnet32, resnet34, resnet50, resnet56, type ResNet, type TensorRecord } from '@graft/core';
 import { jsonLine, type Command } from './types.js';
 
@@ -95,6 +95,7 @@ export function whichModel(records: Map<string, TensorRecord>): Pick<InspectJson
  */
 export async function inspectWeights(file: string): Promise<InspectJson> {
   if (!existsSync(file)) throw new Error(`inspect: file ${file} not found`);
+  if (!statSync(file).isFile()) throw new Error(`inspect: ${file} is not a file (expected a .safetensors file)`);
   const { tensors, metadata } = await readSafetensors(file);
   const list: TensorInfo[] = [...tensors].map(([name, r]) => ({ name, dtype: r.dtype, shape: [...r.shape], elements: r.shape.reduce((a, b) => a * b, 1) }));
   return {

@@ -8,12 +8,12 @@
  * beforeAll compiles this package against the built dist of its dependencies, as e2e.test.ts does.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPretrained, readSafetensors, resnet20, serializeSafetensors } from '@graft/core';
 import { fashionMnist, filterClasses } from '@graft/data';
 
@@ -85,6 +85,8 @@ beforeAll(() => {
   expect(tsc.stdout + tsc.stderr).toBe('');
   expect(existsSync(bin)).toBe(true);
 });
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The fine-tuned model of the finetune test; eval, predict and the error cases use it. */
 const fineTuned = join(work, 'ft', 'model.safetensors');

@@ -35,6 +35,10 @@ export function processIo(): CliIo {
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command = '';
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout(`graft ${cliVersion()}\n`);
+    return EXIT.ok;
+  }
   try {
     const parsed = parseCommandLine(argv, COMMAND_SPECS);
     command = parsed.command;

@@ -45,7 +45,7 @@ export function overviewHelp(commands: readonly CommandSpec[], version: string):
     'Commands:',
     columns(commands.map((c) => [c.name, c.summary])),
     '',
-    'Run `graft <command> --help` for its flags and examples. Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.',
+    'Run `graft <command> --help` for its flags and examples; `graft --version` prints the version. Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.',
     '',
     'Examples:',
     '  graft quickstart                 the transfer-learning experiment, with report.html (2-3 minutes)',

@@ -36,6 +36,15 @@ describe('graft (built binary)', () => {
     expect(sub.stdout).not.toContain('--dev-');
   });
 
+  it('the install links `graft` (npx graft) to the launcher, which runs the built CLI', () => {
+    // npm links bins at install, before the build: the launcher (bin/graft.js) is committed, dist is not.
+    const link = join(root, 'node_modules/.bin/graft');
+    expect(existsSync(link)).toBe(true);
+    const r = spawnSync(link, ['--version'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\d+\.\d+\.\d+/);
+  });
+
   it('exits 2 with the closest name for an unknown command or flag', () => {
     const cmd = graft(['quikstart']);
     expect(cmd.status).toBe(2);

@@ -3,9 +3,9 @@
  * shipped supervised backbone (classes 0-4), target classes 5-9 with 10 labels per class (seed 0),
  * scored on the first 750 target test images of the bundled test split. Scratch gets the same labels,
  * epochs (30), batch size, augmentation and schedule as the default fine-tune (its own rate, 0.05):
- * a strong baseline (83% here, where issue 5's plain PyTorch scratch run had 71%).
+ * a strong baseline (84% here, where issue 5's plain PyTorch scratch run had 71%).
  * The full protocol over several seeds is in benchmarks/results/2026-11-22-finetune-fmnist.md; there,
- * over 3 seeds and 1,500 test images: scratch 79.4%, probe 82.3%, default 86%.
+ * over 3 seeds and 1,500 test images (section of 2026-12-03): scratch 81.8%, probe 84.2%, default 85.8%.
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -44,21 +44,25 @@ describe('transfer at 10 labels per class (bundled Fashion-MNIST, classes 5-9)',
     r.model.dispose();
   });
 
-  it('a linear probe on the frozen backbone matches scratch in a fraction of the time', async () => {
+  it('a linear probe on the frozen backbone beats scratch in a fraction of the time', async () => {
     const r = await linearProbe(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test });
     scores['probe'] = r.metrics?.['accuracy'] ?? NaN;
-    // Measured (seed 0, 750 images): probe 82.80%, scratch 83.33%. At this seed the strong scratch
-    // baseline ties the probe; over 3 seeds the probe leads by 2.9 points (see the results file).
-    expect(scores['probe']).toBeGreaterThan((scores['scratch'] as number) - 0.02);
-    expect(scores['probe']).toBeGreaterThan(0.78);
+    // Measured (seed 0, 750 images): probe 84.93%, scratch 84.27%: +0.67 points (5 images). Seed 0 is
+    // scratch's best draw; over 3 seeds and 1,500 images the probe leads by 2.4 points (84.18% vs
+    // 81.78%, every seed ahead). The bound asks for 2 images of the 5. Before the probe's views used
+    // RandAugment (8 shift-and-flip views), it scored 82.80% here.
+    expect(scores['probe']).toBeGreaterThan((scores['scratch'] as number) + 0.0025);
+    expect(scores['probe']).toBeGreaterThan(0.83);
     r.model.dispose();
   });
 
   it('the default fine-tune (LP-FT) beats scratch', async () => {
     const r = await fineTune(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test, evaluate: 'end' });
     scores['default'] = r.metrics?.['accuracy'] ?? NaN;
-    // Measured (seed 0, 750 images): default 87.47% vs scratch 83.33% (+4.1 points; +6.6 over 3 seeds).
-    expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.025);
+    // Measured (seed 0, 750 images): default 86.27% vs scratch 84.27% (+2.0 points; +4.0 over 3 seeds
+    // and 1,500 images). LP-FT starts from the probe, whose RandAugment views cost it 0.7 points over
+    // 3 seeds (86.49% -> 85.82%; 87.07% here with the shift-and-flip probe): see the results file.
+    expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.015);
     expect(scores['default']).toBeGreaterThan(0.85);
     expect(r.history.map((e) => e.phase)).toEqual([...Array(100).fill('probe'), ...Array(30).fill('fine-tune')]);
     console.log(`transfer at 10 labels/class, 750 test images: ${Object.entries(scores).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')}`);

@@ -7,15 +7,17 @@
  *   npx vite-node --config vitest.config.ts tools/finetune/fmnist-transfer.ts -- --bundled --k 10,100 --seeds 0,1,2
  *   npx vite-node --config vitest.config.ts tools/finetune/fmnist-transfer.ts -- --k 10,100 --seeds 0,1,2   # full data
  *
- * Flags: --methods scratch,probe,naive,default (also: full, partial, gradual, and the ablations
- * default-frozen-bn, default-no-probe, default-no-augment), --epochs N (fine-tune and
+ * Flags: --methods scratch,probe,naive,default (also: full, partial, gradual, probe-shift-flip (the
+ * probe's views before 2026-12-03), and the ablations default-frozen-bn, default-no-probe,
+ * default-no-augment, default-shift-flip-probe), --epochs N (fine-tune and
  * scratch epochs), --test-limit N (score on the first N target test images), --set key=value,... (extra
- * options for the default method and the probe, numbers parsed), --backbone FILE.
+ * options for the default method and the probe, numbers parsed), --probe key=value,... (the default
+ * method's `probe` settings, e.g. views=8), --backbone FILE.
  */
 import { parseArgs } from 'node:util';
 import { loadPretrained, manualSeed, resnet20 } from '@graft/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, Subset, compose, fashionMnist, filterClasses, normalise, sampleKPerClass, toFloat, type Dataset } from '@graft/data';
-import { fineTune, linearProbe, trainFromScratch, type FineTuneOptions, type FineTuneResult, type LinearProbeOptions, type LinearProbeResult } from '@graft/finetune';
+import { defaultAugment, fineTune, linearProbe, trainFromScratch, type FineTuneOptions, type FineTuneResult, type LinearProbeOptions, type LinearProbeResult } from '@graft/finetune';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     'test-limit': { type: 'string' },
     set: { type: 'string', default: '' },
+    probe: { type: 'string', default: '' },
     backbone: { type: 'string', default: 'weights/resnet20-fmnist04-supervised.safetensors' },
   },
 });
@@ -38,19 +41,29 @@ let test: Dataset = filterClasses(await fashionMnist({ split: 'test', ...source 
 if (values['test-limit']) test = new Subset(test, Int32Array.from({ length: Math.min(Number(values['test-limit']), test.length) }, (_, i) => i));
 const plain = compose(toFloat(), normalise(FASHION_MNIST_MEAN, FASHION_MNIST_STD));
 const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
-const extra: Record<string, number | string> = Object.fromEntries(values.set.split(',').filter((s) => s !== '').map((kv) => {
-  const [key, value] = kv.split('=') as [string, string];
-  return [key, Number.isNaN(Number(value)) ? value : Number(value)];
-}));
+/** `key=value,...` into an options object, numbers parsed. */
+function keyValues(text: string): Record<string, number | string> {
+  return Object.fromEntries(text.split(',').filter((s) => s !== '').map((kv) => {
+    const [key, value] = kv.split('=') as [string, string];
+    return [key, Number.isNaN(Number(value)) ? value : Number(value)];
+  }));
+}
+const extra = keyValues(values.set);
+const probeSettings = keyValues(values.probe);
 
 /** The naive recipe of issue 5: every layer, BN statistics re-estimated, onecycle SGD, backbone lr / 10, no augmentation. */
 const NAIVE: FineTuneOptions = { strategy: 'full', batchNorm: 'train', lrScheduler: 'onecycle', warmupRatio: 0, augment: null, lr: 0.01 };
+
+/** The probe's views until 2026-12-03: 8 per image, 2-pixel shift and flip only. */
+const SHIFT_FLIP_VIEWS = { views: 8, augment: defaultAugment([1, 28, 28]) };
 
 /** The default recipe with one ingredient changed. */
 const ABLATIONS: Record<string, FineTuneOptions> = {
   'default-frozen-bn': { batchNorm: 'frozen' },
   'default-no-probe': { strategy: 'full' },
   'default-no-augment': { augment: null },
+  // Shift and flip for the probe's views too (the fine-tune phase's default either way).
+  'default-shift-flip-probe': { augment: SHIFT_FLIP_VIEWS.augment, probe: { views: SHIFT_FLIP_VIEWS.views } },
 };
 
 async function run(method: string, labelled: Dataset, seed: number): Promise<FineTuneResult | LinearProbeResult> {
@@ -60,8 +73,9 @@ async function run(method: string, labelled: Dataset, seed: number): Promise<Fin
   await loadPretrained(model, values.backbone, { skip: 'fc' });
   const common = { numClasses: 5, transform: plain, evalData: test, seed, evaluate: 'end' as const };
   if (method === 'probe') return linearProbe(model, labelled, { numClasses: 5, transform: plain, evalData: test, seed, ...(extra as LinearProbeOptions) });
+  if (method === 'probe-shift-flip') return linearProbe(model, labelled, { numClasses: 5, transform: plain, evalData: test, seed, ...SHIFT_FLIP_VIEWS });
   if (method === 'naive') return fineTune(model, labelled, { ...common, ...NAIVE, epochs });
-  if (method === 'default') return fineTune(model, labelled, { ...common, epochs, ...(extra as FineTuneOptions) });
+  if (method === 'default') return fineTune(model, labelled, { ...common, epochs, probe: probeSettings as FineTuneOptions['probe'], ...(extra as FineTuneOptions) });
   const ablation = ABLATIONS[method];
   if (ablation !== undefined) return fineTune(model, labelled, { ...common, epochs, ...ablation });
   return fineTune(model, labelled, { ...common, epochs, strategy: method as FineTuneOptions['strategy'] });
@@ -75,7 +89,7 @@ for (const k of values.k.split(',').map(Number)) {
       const result = await run(method, labelled, seed);
       const row = { k, method, seed, accuracy: result.metrics?.['accuracy'] ?? NaN, macroF1: result.metrics?.['macroF1'] ?? NaN, seconds: result.seconds };
       rows.push(row);
-      console.log(JSON.stringify({ ...row, data: values.bundled ? 'bundled' : 'full', test: test.length, extra }));
+      console.log(JSON.stringify({ ...row, data: values.bundled ? 'bundled' : 'full', test: test.length, extra, probe: probeSettings }));
       result.model.dispose();
     }
   }

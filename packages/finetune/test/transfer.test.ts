@@ -60,8 +60,9 @@ describe('transfer at 10 labels per class (bundled Fashion-MNIST, classes 5-9)',
     const r = await fineTune(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test, evaluate: 'end' });
     scores['default'] = r.metrics?.['accuracy'] ?? NaN;
     // Measured (seed 0, 750 images): default 86.27% vs scratch 84.27% (+2.0 points; +4.0 over 3 seeds
-    // and 1,500 images). LP-FT starts from the probe, whose RandAugment views cost it 0.7 points over
-    // 3 seeds (86.49% -> 85.82%; 87.07% here with the shift-and-flip probe): see the results file.
+    // and 1,500 images). LP-FT starts from the probe; its RandAugment views moved LP-FT by -0.7 points
+    // here over 3 seeds (86.49% -> 85.82%; 87.07% at this seed with the shift-and-flip probe) and by
+    // +0.2 on the full data (86.76% -> 87.00%): within the seed spread (see the results file).
     expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.015);
     expect(scores['default']).toBeGreaterThan(0.85);
     expect(r.history.map((e) => e.phase)).toEqual([...Array(100).fill('probe'), ...Array(30).fill('fine-tune')]);

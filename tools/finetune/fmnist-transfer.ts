@@ -51,7 +51,7 @@ function keyValues(text: string): Record<string, number | string> {
 const extra = keyValues(values.set);
 const probeSettings = keyValues(values.probe);
 
-/** The naive recipe of issue 5: every layer, BN statistics re-estimated, onecycle SGD, backbone lr / 10, no augmentation. */
+/** The naive recipe (a plain PyTorch run of the protocol): every layer, BN statistics re-estimated, onecycle SGD, backbone lr / 10, no augmentation. */
 const NAIVE: FineTuneOptions = { strategy: 'full', batchNorm: 'train', lrScheduler: 'onecycle', warmupRatio: 0, augment: null, lr: 0.01 };
 
 /** The probe's views until 2026-12-03: 8 per image, 2-pixel shift and flip only. */

@@ -1,11 +1,11 @@
 /**
- * Acceptance (issue 5): the FMNIST-transfer protocol on the bundled Fashion-MNIST subset, from the
+ * Acceptance: the FMNIST-transfer protocol on the bundled Fashion-MNIST subset, from the
  * shipped supervised backbone (classes 0-4), target classes 5-9 with 10 labels per class (seed 0),
  * scored on the first 750 target test images of the bundled test split. Scratch gets the same labels,
  * epochs (30), batch size, augmentation and schedule as the default fine-tune (its own rate, 0.05):
- * a strong baseline (84% here, where issue 5's plain PyTorch scratch run had 71%).
+ * a strong baseline (84% here, where a plain PyTorch scratch run of the protocol had 71%).
  * The full protocol over several seeds is in benchmarks/results/2026-11-22-finetune-fmnist.md; there,
- * over 3 seeds and 1,500 test images (section of 2026-12-03): scratch 81.8%, probe 84.2%, default 85.8%.
+ * over 3 seeds and 1,500 test images (section of 2026-12-03): scratch 81.8%, probe 84.2%, default 86.5%.
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,11 +59,10 @@ describe('transfer at 10 labels per class (bundled Fashion-MNIST, classes 5-9)',
   it('the default fine-tune (LP-FT) beats scratch', async () => {
     const r = await fineTune(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test, evaluate: 'end' });
     scores['default'] = r.metrics?.['accuracy'] ?? NaN;
-    // Measured (seed 0, 750 images): default 86.27% vs scratch 84.27% (+2.0 points; +4.0 over 3 seeds
-    // and 1,500 images). LP-FT starts from the probe; its RandAugment views moved LP-FT by -0.7 points
-    // here over 3 seeds (86.49% -> 85.82%; 87.07% at this seed with the shift-and-flip probe) and by
-    // +0.2 on the full data (86.76% -> 87.00%): within the seed spread (see the results file).
-    expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.015);
+    // Measured (seed 0, 750 images): default 87.07% vs scratch 84.27% (+2.8 points; +4.7 over 3 seeds
+    // and 1,500 images: 86.49% vs 81.78%). LP-FT's probe uses the fine-tune phase's shift-and-flip views
+    // (8): with the stand-alone probe's RandAugment views LP-FT scored 86.27% here and 85.82% over 3 seeds.
+    expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.025);
     expect(scores['default']).toBeGreaterThan(0.85);
     expect(r.history.map((e) => e.phase)).toEqual([...Array(100).fill('probe'), ...Array(30).fill('fine-tune')]);
     console.log(`transfer at 10 labels/class, 750 test images: ${Object.entries(scores).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')}`);

@@ -212,7 +212,7 @@ function buildReport(
     methods, curves, selfTraining: rows,
     settings: {
       model: `${o.model}, 1x28x28`, 'labels per class': o.labelsPerClass, seed: o.seed,
-      'scratch epochs': budget.scratchEpochs, 'linear-probe epochs (cached features, 8 views)': budget.probeEpochs, 'fine-tune epochs (after the probe)': budget.fineTuneEpochs,
+      'scratch epochs': budget.scratchEpochs, 'linear-probe epochs (cached features, 16 views)': budget.probeEpochs, 'fine-tune epochs (after the probe)': budget.fineTuneEpochs,
       'self-training rounds (at most)': budget.selfTrainRounds, 'student epochs': budget.studentEpochs,
       'pseudo-labels per class': budget.pseudoPerClass === undefined ? 'balanced to the smallest class' : `at most ${budget.pseudoPerClass}`,
       optimizer: 'SGD, momentum 0.9, weight decay 5e-4, cosine schedule with 10% warm-up; probe: AdamW',

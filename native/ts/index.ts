@@ -11,6 +11,7 @@
  */
 export { loadAddon, addonPath, addonCandidates, type Impl } from './addon.js';
 export * from './runtime.js';
+export { takeBuffer, recycleBuffer, emptyBufferCache, setBufferCacheLimit, BUFFER_CACHE_MIN_BYTES } from './buffer_cache.js';
 export * from './kernels/gemm.js';
 export * from './kernels/conv2d.js';
 export * from './kernels/pool.js';

@@ -2,17 +2,23 @@
  * Runtime: native host buffers, memory statistics, threads, instruction set and capabilities.
  */
 import { kernel } from './addon.js';
+import { bufferCacheCounters, noteAllocation, resetBufferCachePeak } from './buffer_cache.js';
 
-/** Native host memory counters (bytes and buffers made by {@link allocBuffer}). */
+/**
+ * Host memory counters: buffers made by {@link allocBuffer} or takeBuffer, in use (held by tensors
+ * or callers) and cached for reuse (see buffer_cache.ts).
+ */
 export interface MemoryStats {
-  /** Bytes held by live native buffers now. */
+  /** Bytes of host buffers in use now (cached buffers not counted). */
   liveBytes: number;
-  /** Most bytes held at once since load or the last {@link resetPeakMemory}. */
+  /** Most bytes in use at once since load or the last {@link resetPeakMemory}. */
   peakBytes: number;
-  /** Native buffers alive now. */
+  /** Host buffers in use now. */
   liveBuffers: number;
-  /** Buffers ever allocated. */
+  /** Buffers handed out, new or reused from the cache. */
   totalAllocations: number;
+  /** Bytes of freed buffers kept for reuse (emptyBufferCache frees them). */
+  cachedBytes: number;
 }
 
 /** What this build and machine can do. */
@@ -55,7 +61,9 @@ export interface CudaDevice {
  * const buf = allocBuffer(4 * 1024); const xs = new Float32Array(buf); freeBuffer(buf);
  */
 export function allocBuffer(bytes: number): ArrayBuffer {
-  return kernel<(bytes: number) => ArrayBuffer>('alloc')(bytes);
+  const buffer = kernel<(bytes: number) => ArrayBuffer>('alloc')(bytes);
+  noteAllocation();
+  return buffer;
 }
 
 /**
@@ -74,16 +82,23 @@ export function freeBuffer(buffer: ArrayBuffer): void {
  * const { liveBytes } = memoryStats();
  */
 export function memoryStats(): MemoryStats {
-  return kernel<() => MemoryStats>('memoryStats')();
+  const native = kernel<() => Omit<MemoryStats, 'cachedBytes'>>('memoryStats')();
+  const c = bufferCacheCounters();
+  const liveBytes = native.liveBytes - c.cachedBytes;
+  return {
+    liveBytes, peakBytes: Math.max(c.peak, liveBytes), liveBuffers: native.liveBuffers - c.cachedBuffers,
+    totalAllocations: native.totalAllocations + c.hits, cachedBytes: c.cachedBytes,
+  };
 }
 
 /**
- * Sets the peak to the bytes live now.
+ * Sets the peak to the bytes in use now.
  * @example
  * resetPeakMemory();
  */
 export function resetPeakMemory(): void {
   kernel<() => void>('resetPeakMemory')();
+  resetBufferCachePeak();
 }
 
 /**

@@ -2,12 +2,13 @@
  * Storage: one block of device memory shared by a tensor and all of its views, reference counted
  * and freed deterministically when the last holder lets go.
  *
- * CPU storage comes from the native allocator (`allocBuffer`, 64-byte aligned, counted in
- * `memoryStats()`), so a kernel reads it without a copy. CUDA storage is a device buffer of the
+ * CPU storage comes from the native allocator through its buffer cache (`takeBuffer`, 64-byte
+ * aligned, counted in `memoryStats()`), so a kernel reads it without a copy; released storage goes
+ * back to the cache (`recycleBuffer`) and backs the next tensor of the same size. CUDA storage is a device buffer of the
  * caching allocator (`cudaAlloc`, counted in `cudaMemoryStats()`); releasing the last holder gives
  * it back to the cache at once. Ops reach device code only through `backendFor(device)`.
  */
-import { allocBuffer, capabilities, cudaAlloc, freeBuffer, type DeviceBuffer } from '@graft/native';
+import { capabilities, cudaAlloc, recycleBuffer, takeBuffer, type DeviceBuffer } from '@graft/native';
 import { arrayFor, itemSize, type DType, type DTypeArrays, type TypedArray } from './dtype.js';
 
 /** Where a tensor's memory lives: the CPU, or CUDA device N (`'cuda'` means `'cuda:0'`). */
@@ -89,7 +90,7 @@ export class Storage<D extends DType = DType> {
    * const g = Storage.alloc('float32', 10, 'cuda'); // on a GPU machine
    */
   static alloc<D extends DType>(dtype: D, length: number, device: Device = 'cpu'): Storage<D> {
-    if (device === 'cpu') return new Storage(device, dtype, length, allocBuffer(length * itemSize(dtype)), null);
+    if (device === 'cpu') return new Storage(device, dtype, length, takeBuffer(length * itemSize(dtype)), null);
     const canonical = parseDevice(device, 'Storage.alloc');
     return new Storage(canonical, dtype, length, null, cudaAlloc(length * itemSize(dtype), cudaIndex(canonical)));
   }
@@ -156,7 +157,7 @@ export class Storage<D extends DType = DType> {
     this.buffer = null;
     this.array = null;
     this.onDevice = null;
-    if (buffer !== null) freeBuffer(buffer);
+    if (buffer !== null) recycleBuffer(buffer);
     onDevice?.dispose();
   }
 }

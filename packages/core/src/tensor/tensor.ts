@@ -267,9 +267,10 @@ export class Tensor implements Scoped {
   // ---- data access -------------------------------------------------------------------------
 
   /**
-   * The elements in row-major order. A packed CPU tensor returns a view of its storage (no copy;
-   * it becomes empty when the storage is freed); a strided view returns a packed copy; a CUDA
-   * tensor returns a new array downloaded from the device.
+   * The elements in row-major order. A packed CPU tensor returns a view of its storage (no copy):
+   * use it while the tensor lives, or copy it (`.slice()`); once the storage is freed its memory may
+   * back another tensor (see @graft/native's buffer cache). A strided view returns a packed copy; a
+   * CUDA tensor returns a new array downloaded from the device.
    * @example
    * zeros([2, 2]).dataSync(); // Float32Array(4)
    */

@@ -48,7 +48,7 @@ export function overviewHelp(commands: readonly CommandSpec[], version: string):
     'Run `graft <command> --help` for its flags and examples; `graft --version` prints the version. Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.',
     '',
     'Examples:',
-    '  graft quickstart                 the transfer-learning experiment, with report.html (2-3 minutes)',
+    '  graft quickstart                 the transfer-learning experiment, with report.html (1-2 minutes on 2 cores)',
     '  graft info --json',
     '  graft inspect weights/resnet20-fmnist04-supervised.safetensors',
     '',

@@ -92,7 +92,7 @@ export const quickstartCommand: Command = {
     summary: 'Transfer learning in one command: scratch, linear probe, fine-tune and self-training, with report.html.',
     description: 'Target: Fashion-MNIST classes 5-9 with a few labels per class; the shipped ResNet-20 pretrained on classes 0-4 is the ' +
       'starting point. The other target training images form the unlabelled pool; the target test images score every method. ' +
-      'Writes metrics.json, metrics.jsonl, the fine-tuned weights and report.html to the run folder. About 2-3 minutes on 2 CPU cores.',
+      'Writes metrics.json, metrics.jsonl, the fine-tuned weights and report.html to the run folder. About 1-2 minutes on 2 idle CPU cores.',
     flags: [
       { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'Run folder.', defaultText: 'runs/quickstart-<time>' },
       { name: 'pretrained', type: 'string', choices: ['supervised', 'simclr'], description: 'Shipped backbone to transfer from: supervised on classes 0-4, or SimCLR on all training images without labels.', defaultText: 'supervised' },
@@ -135,7 +135,7 @@ export const quickstartCommand: Command = {
       return 0;
     } catch (error) {
       if (error instanceof QuickstartInterrupted) {
-        io.stderr(`${error.message}; nothing of the unfinished method was kept. Run the quickstart again to start over (about 2-3 minutes).\n`);
+        io.stderr(`${error.message}; nothing of the unfinished method was kept. Run the quickstart again to start over (1-2 minutes).\n`);
         return EXIT_INTERRUPTED;
       }
       throw error;

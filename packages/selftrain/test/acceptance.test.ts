@@ -4,20 +4,22 @@
  * the unlabelled pool is a seeded 2,000-image subset of the 4,950 other target training images, and
  * the test set all 1,500 bundled target test images (in a seeded order).
  *
- * Measured (2026-11-22, 2 shared cores, ~55 s):
- *   teacher fine-tuned on all 50 labels (no self-training)   79.53% test accuracy
- *   round 0: teacher on the 40 training labels (10 held out)  77.40%
- *   round 1: student, 500 pseudo-labels (98.8% right)         77.67%, accepted on validation
- *   round 2: student, 565 pseudo-labels (98.8% right)         82.67%, accepted
- * i.e. +5.3 points over its own teacher and +3.1 over fine-tuning on all labels. The bounds below are
- * looser (+2 and +1 points) so that a change of summation order somewhere does not fail the test.
+ * Measured (2026-12-03, 2 shared cores, ~55 s), the teacher fine-tuned with fineTune's LP-FT:
+ *   fine-tuned on all 50 labels (no self-training)            87.27% test accuracy
+ *   round 0: teacher on the 40 training labels (10 held out)  86.27%
+ *   round 1: student, 1,460 pseudo-labels (95.5% right)       87.00%, accepted on validation
+ *   round 2: student, 1,565 pseudo-labels (95.2% right)       89.13%, accepted
+ * i.e. +2.9 points over its own teacher and +1.9 over fine-tuning on all labels (with the plain
+ * 40-epoch teacher recipe of 2026-11-22: 77.40% -> 82.67%, baseline 79.53%). The bounds below are
+ * looser (+1.5 and +0.8 points) so that a change of summation order somewhere does not fail the test.
  */
 import { describe, expect, it } from 'vitest';
 import { loadPretrained, manualSeed, resnet20, type ResNet } from '@graft/core';
 import {
   FASHION_MNIST_MEAN, FASHION_MNIST_STD, Rng, Subset, UnlabelledPool, fashionMnist, filterClasses, permutation, sampleKPerClass,
 } from '@graft/data';
-import { SelfTrainer, evaluateModel, targetSet, trainOnTargets, viewTransforms, type RoundReport } from '../src/index.js';
+import { fineTune } from '@graft/finetune';
+import { SelfTrainer, evaluateModel, viewTransforms, type RoundReport } from '../src/index.js';
 
 const WEIGHTS = 'weights/resnet20-fmnist04-supervised.safetensors';
 const train = filterClasses(await fashionMnist({ split: 'train', bundled: true }), [5, 6, 7, 8, 9], { remap: true });
@@ -38,9 +40,9 @@ describe('self-training on FMNIST-transfer (bundled subset, 10 labels per class)
   // About 55 s of two quiet cores; the limit leaves room for a machine shared with other jobs.
   it('improves test accuracy over the fine-tuned teacher, and reports every round', { timeout: 300_000 }, async () => {
     manualSeed(0);
-    // Fine-tuning alone, on all 50 labels, with the teacher's recipe.
+    // Fine-tuning alone, on all 50 labels, with the teacher's recipe (fineTune's LP-FT).
     const baselineModel = await pretrained();
-    await trainOnTargets(baselineModel, targetSet([{ data: labelled }], 5), { epochs: 40, batchSize: 32, learningRate: 0.02, transform: views.weak, seed: 0 });
+    await fineTune(baselineModel, labelled, { transform: views.eval, seed: 0 });
     const baseline = await evaluateModel(baselineModel, test, { transform: views.eval });
     baselineModel.dispose();
 
@@ -58,8 +60,8 @@ describe('self-training on FMNIST-transfer (bundled subset, 10 labels per class)
     expect(result.bestRound).toBeGreaterThanOrEqual(1);
     const final = (await evaluateModel(result.model, test, { transform: views.eval })).accuracy;
     expect(final).toBe(best.test?.accuracy);
-    expect(final).toBeGreaterThan((teacher.test?.accuracy as number) + 0.02);
-    expect(final).toBeGreaterThan(baseline.accuracy + 0.01);
+    expect(final).toBeGreaterThan((teacher.test?.accuracy as number) + 0.015);
+    expect(final).toBeGreaterThan(baseline.accuracy + 0.008);
     for (const r of result.rounds.slice(1)) {
       const p = r.pseudoLabels;
       expect(p?.keptPerClass).toHaveLength(5);

@@ -49,7 +49,7 @@ export const selftrainCommand: Command = {
       { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'Run folder.', defaultText: 'runs/selftrain-<time>' },
       { name: 'rounds', type: 'integer', description: 'Student rounds.', defaultText: '2' },
       { name: 'threshold', type: 'number', description: 'Confidence threshold in (0, 1].', defaultText: '0.9' },
-      { name: 'teacher-epochs', type: 'integer', description: 'Passes of the teacher over the labelled training images.', defaultText: '40' },
+      { name: 'teacher-epochs', type: 'integer', description: 'Train the teacher with the plain recipe (all layers from the first step) for N epochs instead of LP-FT.', defaultText: 'LP-FT: 100 probe + 30 fine-tune epochs' },
       { name: 'student-epochs', type: 'integer', description: 'Passes of each student over its training set.', defaultText: '2' },
       { name: 'seed', type: 'integer', description: 'Seed.', defaultText: '0' },
       ...DEV_FLAGS,

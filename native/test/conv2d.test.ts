@@ -50,17 +50,25 @@ const cases: Case[] = [
   [2, 2, 6, 6, 33, 3, 3, 1, 1, 1, 1],
   [3, 5, 4, 5, 6, 1, 1, 1, 0, 1, 1],
   [40, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1],
-  // The AVX-512 3x3 weight gradient (any stride, output rows of >= 7): stride 2, stride 3 with
-  // dilation 2, groups.
+  // The AVX-512 3x3 weight gradient (any stride, output rows of >= 4, or >= 2 past 128 output
+  // channels): stride 2, stride 3 with dilation 2, groups; rows of 4, 5 and 6 (batch 1, stride 2,
+  // groups); rows of 2 and 3 with 130 and 131 output channels (a partial last sliver of 16).
   [3, 5, 11, 15, 6, 3, 3, 2, 1, 1, 1],
   [2, 3, 13, 22, 4, 3, 3, 3, 2, 2, 1],
   [2, 6, 5, 9, 10, 3, 3, 1, 1, 1, 2],
+  [1, 3, 6, 4, 5, 3, 3, 1, 1, 1, 1],
+  [3, 4, 7, 9, 7, 3, 3, 2, 1, 1, 1],
+  [2, 4, 5, 6, 6, 3, 3, 1, 1, 1, 2],
+  [2, 3, 4, 4, 130, 3, 3, 2, 1, 1, 1],
+  [1, 2, 5, 3, 131, 3, 3, 1, 1, 1, 1],
   // Maps no larger than the kernel, batch >= 4: one dense GEMM over the batch (every instruction set):
-  // 2x2 with 3x3 pad 1, 3x2 at stride 2, dilation 2, and a 2x2 map under a 3x2 kernel.
+  // 2x2 with 3x3 pad 1, 3x2 at stride 2, dilation 2, a 2x2 map under a 3x2 kernel, and one channel in
+  // and out.
   [5, 7, 2, 2, 6, 3, 3, 1, 1, 1, 1],
   [4, 5, 3, 2, 3, 3, 3, 2, 1, 1, 1],
   [6, 3, 2, 3, 4, 3, 3, 1, 2, 2, 1],
   [4, 17, 2, 2, 3, 3, 2, 1, 1, 1, 1],
+  [4, 1, 2, 2, 1, 3, 3, 1, 1, 1, 1],
 ];
 
 function shapeOf([n, c, h, w, k, r, s, stride, padding, dilation, groups]: Case): Conv2dShape {
@@ -160,9 +168,15 @@ describe('conv2d gradients against finite differences of the reference forward',
 });
 
 describe('conv2d determinism', () => {
-  it('gives identical bits for 1, 2 and 3 threads on ResNet-20-like layers (direct path on AVX-512)', () => {
+  // The last two are ResNet-18-like small maps: a 4x4 map whose 9 weight-gradient slivers of 16
+  // channels are split over more tasks as threads grow, and a 2x2 map (one dense GEMM over the batch).
+  it('gives identical bits for 1, 2 and 3 threads on ResNet-20/18-like layers (direct path on AVX-512)', () => {
     const before = getNumThreads();
-    for (const c of [[9, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1], [21, 32, 7, 7, 32, 3, 3, 1, 1, 1, 1]] as Case[]) {
+    const layers: Case[] = [
+      [9, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1], [21, 32, 7, 7, 32, 3, 3, 1, 1, 1, 1],
+      [6, 24, 4, 4, 144, 3, 3, 1, 1, 1, 1], [8, 40, 2, 2, 36, 3, 3, 1, 1, 1, 1],
+    ];
+    for (const c of layers) {
       const shape = shapeOf(c);
       const rand = seededRandom(6);
       const size = sizesOf(shape);

@@ -68,9 +68,9 @@ void small_map_forward(const Conv2dParams& p, const float* x, const float* w, fl
 void small_map_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx);
 void small_map_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw);
 
-// Weight gradient of 3x3 convolutions with output rows of >= 7 pixels and <= 128 output channels per
-// group, AVX-512
-// (conv2d_wgrad_avx512.cc): call only when use_avx512() && fast_wgrad_applies(p); dw is overwritten.
+// Weight gradient of 3x3 convolutions with output rows of >= 4 pixels and <= 128 output channels per
+// group, or rows of 2-4 pixels and more channels, AVX-512 (conv2d_wgrad_avx512.cc): call only when
+// use_avx512() && fast_wgrad_applies(p); dw is overwritten.
 bool fast_wgrad_applies(const Conv2dParams& p);
 void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* dw);
 

@@ -1,15 +1,19 @@
 // Convolutions of tiny feature maps (H*W <= R*S, e.g. 3x3 on 2x2 maps at the end of ResNet-18 on
 // 32x32 images) as one dense GEMM over the batch. x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q), groups 1.
 //
-// The convolution is a linear map from an image's C*H*W inputs to its K*P*Q outputs; its matrix
-//   T[(c,h,w)][(k,p,q)] = w[k, c, r, s]  where h = p*sh - ph + r*dh and w = q*sw - pw + s*dw
+// The convolution is a linear map from an image's C*H*W inputs to its K*P*Q outputs; its matrix,
+// stored output-major,
+//   U[(k,p,q)][(c,h,w)] = w[k, c, r, s]  where h = p*sh - ph + r*dh and w = q*sw - pw + s*dw
 // (0 when no tap links them) is dense for such maps, and multiplying by it does only the products
 // that im2col would not spend on padding (on 2x2 maps 4/9 of a 3x3 kernel's). NCHW rows are already
 // the GEMM's operands:
-//   forward          y (N, KPQ)  = x (N, CHW) * T
-//   backward_data    dx (N, CHW) = dy (N, KPQ) * Tᵀ
-//   backward_weight  G (CHW, KPQ) = xᵀ * dy, then dw[k,c,r,s] = sum of the entries of G that T
+//   forward          y (N, KPQ)  = x (N, CHW) * Uᵀ
+//   backward_data    dx (N, CHW) = dy (N, KPQ) * U
+//   backward_weight  G (KPQ, CHW) = dyᵀ * x, then dw[k,c,r,s] = sum of the entries of G that U
 //                    takes from w[k,c,r,s], in a fixed order.
+// Output-major, a row of U is built from one kernel row w[k] (C*R*S contiguous floats) and G's rows
+// for one k sit together; input-major, building the matrix walked w along k, C*R*S floats apart,
+// which for 256 channels mapped every read to a few cache sets and cost as much as the GEMM.
 // The GEMMs' sums do not depend on the thread count (gemm.cc), nor does the fold.
 #include <cstring>
 #include <vector>
@@ -30,17 +34,27 @@ int64_t tap_of(const Conv2dParams& p, int64_t h, int64_t w, int64_t op, int64_t 
   return r < p.r && s < p.s ? r * p.s + s : -1;
 }
 
-// T (CHW, KPQ) from w (K, C, R*S).
-void build_matrix(const Conv2dParams& p, const float* w, float* t) {
-  const int64_t HW = p.h * p.w, PQ = p.p() * p.q(), RS = p.r * p.s, KPQ = p.k * PQ;
-  parallel_for(0, p.c * HW, 16, [&](int64_t lo, int64_t hi) {
+// taps[pq*HW + hw]: the tap linking input pixel hw to output pixel pq, or -1.
+std::vector<int64_t> tap_table(const Conv2dParams& p) {
+  const int64_t HW = p.h * p.w, PQ = p.p() * p.q();
+  std::vector<int64_t> taps(static_cast<size_t>(PQ * HW));
+  for (int64_t pq = 0; pq < PQ; ++pq)
+    for (int64_t hw = 0; hw < HW; ++hw) taps[pq * HW + hw] = tap_of(p, hw / p.w, hw % p.w, pq / p.q(), pq % p.q());
+  return taps;
+}
+
+// U (KPQ, CHW) from w (K, C, R*S): row (k, pq) picks, for every c, the HW taps of w[k, c] it uses.
+void build_matrix(const Conv2dParams& p, const float* w, float* u) {
+  const int64_t HW = p.h * p.w, PQ = p.p() * p.q(), RS = p.r * p.s, CHW = p.c * HW;
+  const std::vector<int64_t> taps = tap_table(p);
+  parallel_for(0, p.k * PQ, std::max<int64_t>(1, 4096 / CHW), [&](int64_t lo, int64_t hi) {
     for (int64_t row = lo; row < hi; ++row) {
-      const int64_t c = row / HW, h = row % HW / p.w, wi = row % p.w;
-      float* out = t + row * KPQ;
-      for (int64_t pq = 0; pq < PQ; ++pq) {
-        const int64_t tap = tap_of(p, h, wi, pq / p.q(), pq % p.q());
-        for (int64_t k = 0; k < p.k; ++k) out[k * PQ + pq] = tap < 0 ? 0.0f : w[(k * p.c + c) * RS + tap];
-      }
+      const int64_t k = row / PQ, pq = row % PQ;
+      const int64_t* tap = taps.data() + pq * HW;
+      const float* kernel = w + k * p.c * RS;
+      float* out = u + row * CHW;
+      for (int64_t c = 0; c < p.c; ++c, kernel += RS, out += HW)
+        for (int64_t hw = 0; hw < HW; ++hw) out[hw] = tap[hw] < 0 ? 0.0f : kernel[tap[hw]];
     }
   });
 }
@@ -63,36 +77,35 @@ bool small_map_applies(const Conv2dParams& p) {
 
 void small_map_forward(const Conv2dParams& p, const float* x, const float* w, float* y) {
   const int64_t CHW = p.c * p.h * p.w, KPQ = p.k * p.p() * p.q();
-  Scratch t(CHW * KPQ);
-  build_matrix(p, w, t.data());
-  gemm_rows(false, false, p.n, KPQ, CHW, x, CHW, t.data(), KPQ, y);
+  Scratch u(KPQ * CHW);
+  build_matrix(p, w, u.data());
+  gemm_rows(false, true, p.n, KPQ, CHW, x, CHW, u.data(), CHW, y);
 }
 
 void small_map_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx) {
   const int64_t CHW = p.c * p.h * p.w, KPQ = p.k * p.p() * p.q();
-  Scratch t(CHW * KPQ);
-  build_matrix(p, w, t.data());
-  gemm_rows(false, true, p.n, CHW, KPQ, dy, KPQ, t.data(), KPQ, dx);
+  Scratch u(KPQ * CHW);
+  build_matrix(p, w, u.data());
+  gemm_rows(false, false, p.n, CHW, KPQ, dy, KPQ, u.data(), CHW, dx);
 }
 
 void small_map_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw) {
   const int64_t HW = p.h * p.w, PQ = p.p() * p.q(), RS = p.r * p.s, CHW = p.c * HW, KPQ = p.k * PQ;
-  Scratch g(CHW * KPQ);
-  gemm_rows(true, false, CHW, KPQ, p.n, x, CHW, dy, KPQ, g.data());
-  std::vector<int64_t> taps(static_cast<size_t>(HW * PQ));  // tap linking (h,w) to (p,q), or -1
-  for (int64_t hw = 0; hw < HW; ++hw)
-    for (int64_t pq = 0; pq < PQ; ++pq) taps[hw * PQ + pq] = tap_of(p, hw / p.w, hw % p.w, pq / p.q(), pq % p.q());
-  // Fold: for each (k, c), the taps' sums over (h, w) then (p, q), in that order.
+  Scratch g(KPQ * CHW);
+  gemm_rows(true, false, KPQ, CHW, p.n, dy, KPQ, x, CHW, g.data());
+  const std::vector<int64_t> taps = tap_table(p);
+  // Fold: for each (k, c), the taps' sums over (p, q) then (h, w), in that order; the PQ rows of G
+  // for one k are adjacent.
   parallel_for(0, p.k * p.c, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t kc = lo; kc < hi; ++kc) {
       const int64_t k = kc / p.c, c = kc % p.c;
       float* out = dw + kc * RS;
       std::memset(out, 0, sizeof(float) * RS);
-      for (int64_t hw = 0; hw < HW; ++hw) {
-        const float* row = g.data() + (c * HW + hw) * KPQ + k * PQ;
-        const int64_t* tap = taps.data() + hw * PQ;
-        for (int64_t pq = 0; pq < PQ; ++pq)
-          if (tap[pq] >= 0) out[tap[pq]] += row[pq];
+      for (int64_t pq = 0; pq < PQ; ++pq) {
+        const float* row = g.data() + (k * PQ + pq) * CHW + c * HW;
+        const int64_t* tap = taps.data() + pq * HW;
+        for (int64_t hw = 0; hw < HW; ++hw)
+          if (tap[hw] >= 0) out[tap[hw]] += row[hw];
       }
     }
   });

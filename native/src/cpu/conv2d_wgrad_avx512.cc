@@ -8,7 +8,8 @@
 // micro-kernel, zmm accumulators hold dw for 16 channels k (the lanes) times NC = 2 input channels
 // times 9 taps, and each pixel adds one dyT vector times a broadcast xpad value per accumulator: one
 // load feeds 18 FMAs. Each part's sums go to its own buffer; the parts are added in
-// order afterwards, so the bits do not depend on the thread count.
+// order afterwards, so the bits do not depend on the thread count. Small maps make few parts (a
+// batch of 64 4x4 maps is one): the 16-channel slivers of a part are then shared out among tasks.
 // Only called when graft::use_avx512() (compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl).
 #include <immintrin.h>
 
@@ -91,14 +92,16 @@ void transpose_dy(const Conv2dParams& p, const float* dy, const Part& part, int6
 }
 
 // acc[c][r][s] (lanes: 16 output channels) over every pixel of the part, for input channels c0..c0+NC.
-template <int R, int S, int NC>
+// kUnit: stride and dilation 1 along the row, so every tap's address is a constant offset.
+template <int R, int S, int NC, bool kUnit>
 void tile(const Conv2dParams& p, const Part& part, const Pad& d, const float* xpad, const float* dyT, int64_t c0,
           float* out, int64_t rows_out) {
   __m512 acc[NC][R][S];
   for (int c = 0; c < NC; ++c)
     for (int r = 0; r < R; ++r)
       for (int s = 0; s < S; ++s) acc[c][r][s] = _mm512_setzero_ps();
-  const int64_t rows = part.p1 - part.p0, Q = p.q(), dh = p.dil_h, dw = p.dil_w, sh = p.stride_h, sw = p.stride_w;
+  const int64_t rows = part.p1 - part.p0, Q = p.q(), dh = p.dil_h, sh = p.stride_h;
+  const int64_t dw = kUnit ? 1 : p.dil_w, sw = kUnit ? 1 : p.stride_w;
   for (int64_t i = 0; i < part.n1 - part.n0; ++i)
     for (int64_t row = 0; row < rows; ++row) {
       const float* xr[NC][R];
@@ -123,22 +126,32 @@ void tile(const Conv2dParams& p, const Part& part, const Pad& d, const float* xp
       }
 }
 
+template <int R, int S, int NC, bool kUnit>
+void channels(const Conv2dParams& p, const Part& part, const Pad& d, const float* xpad, const float* dyT,
+              float* out, int64_t rows_out) {
+  int64_t c = 0;
+  for (; c + NC <= p.cg(); c += NC) tile<R, S, NC, kUnit>(p, part, d, xpad, dyT, c, out, rows_out);
+  for (; c < p.cg(); ++c) tile<R, S, 1, kUnit>(p, part, d, xpad, dyT, c, out, rows_out);
+}
+
 template <int R, int S, int NC>
 void all_channels(const Conv2dParams& p, const Part& part, const Pad& d, const float* xpad, const float* dyT,
                   float* out, int64_t rows_out) {
-  int64_t c = 0;
-  for (; c + NC <= p.cg(); c += NC) tile<R, S, NC>(p, part, d, xpad, dyT, c, out, rows_out);
-  for (; c < p.cg(); ++c) tile<R, S, 1>(p, part, d, xpad, dyT, c, out, rows_out);
+  if (p.stride_w == 1 && p.dil_w == 1) channels<R, S, NC, true>(p, part, d, xpad, dyT, out, rows_out);
+  else channels<R, S, NC, false>(p, part, d, xpad, dyT, out, rows_out);
 }
 
 }  // namespace
 
 bool fast_wgrad_applies(const Conv2dParams& p) {
-  // 1x1 layers do too little work per pixel to pay for transposing dy, rows shorter than 7 outputs
-  // too little per row, and past 128 output channels im2col + GEMM was measured faster: those stay
-  // on im2col + GEMM.
-  return p.r == 3 && p.s == 3 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.kg() <= 128 && p.p() > 0 &&
-         p.q() >= 7;
+  // 1x1 layers do too little work per pixel to pay for transposing dy, single-pixel rows too little
+  // per row. Past 128 output channels im2col + GEMM was measured faster on rows of 7 or more
+  // (14x14 and 7x7 maps of 256-512 channels), but not on rows of 2-4 (ResNet-18 on 32x32 inputs at
+  // batch 64: 4x4 maps, 128 -> 256 channels at stride 2, 1.8 ms here against 4.4 ms, whose GEMMs were
+  // only a few images deep). Rows of 4-6 with <= 128 channels: 4x4 maps of 128 channels, 2.2 ms
+  // against 5.2 ms (2 threads).
+  return p.r == 3 && p.s == 3 && p.n > 0 && p.cg() > 0 && p.kg() > 0 && p.p() > 0 && p.q() >= 2 &&
+         (p.kg() <= 128 ? p.q() >= 4 : p.q() <= 4);
 }
 
 void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* dw) {
@@ -146,18 +159,22 @@ void fast_wgrad(const Conv2dParams& p, const float* x, const float* dy, float* d
   const int64_t slivers = (p.kg() + kLanes - 1) / kLanes, WS = p.w_size();
   const int64_t group_floats = p.kg() * p.cg() * p.r * p.s;
   Scratch partial(l.parts * WS);
-  // Tasks: (part, group); x is copied once per task, dy transposed per 16 output channels. Each task
-  // writes its own part's buffer.
+  // Tasks: (part, group, range of slivers); x is copied once per task, dy transposed per 16 output
+  // channels. Each sliver's sums are the same whichever task holds it, so the ranges may follow the
+  // thread count: few (part, group) pairs get their slivers split so every thread has work.
+  const int64_t pairs = l.parts * p.groups;
+  const int64_t splits = std::min(slivers, std::max<int64_t>(1, (2 * num_threads() + pairs - 1) / pairs));
   const Pad largest = pad_of(p, l.part(p, 0));  // the first part is never smaller than another
   const int64_t max_pixels = (largest.channel / largest.image) * (l.part(p, 0).p1 - l.part(p, 0).p0) * p.q();
-  parallel_for(0, l.parts * p.groups, 1, [&](int64_t lo, int64_t hi) {
+  parallel_for(0, pairs * splits, 1, [&](int64_t lo, int64_t hi) {
     Scratch xpad(p.cg() * largest.channel), dyT(max_pixels * kLanes);
     for (int64_t task = lo; task < hi; ++task) {
-      const int64_t j = task / p.groups, g = task % p.groups;
+      const int64_t pair = task / splits, split = task % splits;
+      const int64_t j = pair / p.groups, g = pair % p.groups;
       const Part part = l.part(p, j);
       const Pad d = pad_of(p, part);
       copy_padded(p, x, part, d, g, xpad.data());
-      for (int64_t o = 0; o < slivers; ++o) {
+      for (int64_t o = split * slivers / splits; o < (split + 1) * slivers / splits; ++o) {
         transpose_dy(p, dy, part, g, o * kLanes, dyT.data());
         float* out = partial.data() + j * WS + g * group_floats + o * kLanes * p.cg() * p.r * p.s;
         const int64_t rows_out = std::min<int64_t>(kLanes, p.kg() - o * kLanes);

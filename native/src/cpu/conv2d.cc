@@ -222,18 +222,25 @@ bool live_window(const Conv2dParams& p, Conv2dParams& t, int64_t& r0, int64_t& s
 }
 
 // Copies the window [r0, r0+t.r) x [s0, s0+t.s) of each (K, Cg) kernel between w (K,Cg,R,S) and
-// w_t (K,Cg,t.r,t.s): to_window picks it out of w; otherwise w_t is written back into w (whose other
-// taps the caller has zeroed).
+// w_t (K,Cg,t.r,t.s): to_window picks it out of w; otherwise w is overwritten with w_t's window and
+// zeros elsewhere. Threads take whole kernels: w is large (9 MiB for 512x512x3x3) and read once.
 void copy_window(const Conv2dParams& p, const Conv2dParams& t, int64_t r0, int64_t s0, float* w, float* w_t,
                  bool to_window) {
-  for (int64_t kc = 0; kc < p.k * p.cg(); ++kc)
-    for (int64_t r = 0; r < t.r; ++r)
-      for (int64_t s = 0; s < t.s; ++s) {
-        float& full = w[(kc * p.r + r0 + r) * p.s + s0 + s];
-        float& window = w_t[(kc * t.r + r) * t.s + s];
-        if (to_window) window = full;
-        else full = window;
-      }
+  const int64_t RS = p.r * p.s, window = t.r * t.s;
+  parallel_for(0, p.k * p.cg(), 4096, [&](int64_t lo, int64_t hi) {
+    for (int64_t kc = lo; kc < hi; ++kc) {
+      float* full = w + kc * RS;
+      float* part = w_t + kc * window;
+      if (!to_window) std::fill(full, full + RS, 0.0f);
+      for (int64_t r = 0; r < t.r; ++r)
+        for (int64_t s = 0; s < t.s; ++s) {
+          float& a = full[(r0 + r) * p.s + s0 + s];
+          float& b = part[r * t.s + s];
+          if (to_window) b = a;
+          else a = b;
+        }
+    }
+  });
 }
 }  // namespace
 
@@ -323,8 +330,7 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   if (live_window(p, t, r0, s0)) {
     Scratch dw_t(t.w_size());
     conv2d_backward_weight(t, x, dy, dw_t.data(), nullptr);
-    fill(dw, WS, 0.0f);  // taps that only read padding have zero gradient
-    return copy_window(p, t, r0, s0, dw, dw_t.data(), false);
+    return copy_window(p, t, r0, s0, dw, dw_t.data(), false);  // taps that only read padding get 0
   }
   // dw (K,C) = dyᵀ (K,N) x (N,C): one GEMM of depth N, whose sum order does not depend on the threads.
   if (is_single_pixel(p)) return gemm_wide(true, false, p.k, p.c, p.n, dy, p.k, x, p.c, dw, p.c, 0.0f);

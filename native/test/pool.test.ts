@@ -88,6 +88,39 @@ describe('max pool 2d', () => {
     }
   });
 
+  // Values from {-inf, -1, 0, 1, NaN}: ties (the first tap in scan order wins), NaNs (the last NaN
+  // wins), and windows whose every input is -inf (the first input tap, not -1), on ResNet's 3x3/2 pad 1
+  // window over the stem's 16x16 maps, a batch of 1 with odd sizes, stride 1 and a dilated ceil-mode
+  // window, 1 and 3 threads.
+  it('matches the reference bit for bit with ties, NaNs and -inf inputs', () => {
+    const before = getNumThreads();
+    const shapes: MaxPool2dShape[] = [
+      { n: 2, c: 5, h: 16, w: 16, kernelSize: 3, stride: 2, padding: 1 },
+      { n: 1, c: 3, h: 7, w: 11, kernelSize: 3, stride: 2, padding: 1 },
+      { n: 2, c: 2, h: 6, w: 9, kernelSize: [2, 3], stride: 1, padding: [1, 1] },
+      { n: 1, c: 2, h: 9, w: 12, kernelSize: 3, stride: [3, 2], padding: 1, dilation: 2, ceilMode: true },
+    ];
+    const levels = [-Infinity, -Infinity, -1, 0, 0, 1, NaN];
+    try {
+      for (const shape of shapes) {
+        const rand = seededRandom(shape.h * 31 + shape.w);
+        const size = sizes(shape);
+        const x = Float32Array.from({ length: size.x }, () => levels[Math.floor(rand() * levels.length)] as number);
+        const yRef = new Float32Array(size.y), indicesRef = new Int32Array(size.y);
+        maxPool2dForward({ ...shape, x, y: yRef, indices: indicesRef }, 'ref');
+        for (const threads of [1, 3]) {
+          setNumThreads(threads);
+          const y = new Float32Array(size.y).fill(7), indices = new Int32Array(size.y).fill(-7);
+          maxPool2dForward({ ...shape, x, y, indices });
+          expect(Buffer.compare(Buffer.from(y.buffer), Buffer.from(yRef.buffer))).toBe(0);
+          expect(indices).toEqual(indicesRef);
+        }
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
   it('lets NaN win as PyTorch does, and gives -inf and index -1 for a window with no input', () => {
     const y = new Float32Array(2), indices = new Int32Array(2);
     maxPool2dForward({ n: 1, c: 1, h: 2, w: 3, kernelSize: 2, stride: 1, x: Float32Array.from([1, NaN, 3, 4, 5, 6]), y, indices });

@@ -2,6 +2,9 @@
 // version 1 on every timed shape, then prints milliseconds (best of CONV_ROUNDS interleaved rounds,
 // default 5) and GFLOP/s for forward, backward-data and backward-weight.
 //   native/dev/conv2d/run.sh [threads]
+// CONV_SET=resnet18 times version 1 alone on the layers of torchvision ResNet-18 on 3x32x32 at batch 64
+// (CONV_LAYER=i: the i-th of them only; CONV_CHECK=1: each checked against ref first);
+// CONV_SHAPE=n,c,hw,k,r,stride,pad times one square shape with version 1.
 // Versions: 1 = src/cpu/conv2d.cc (whole images per thread for small GEMMs, else chunks of the batch
 //               with threads inside im2col and GEMM; weight gradient in shape-fixed parts),
 //           2 = conv2_images.cc (parallel over images, serial GEMM per image, partial dw sums).
@@ -111,6 +114,32 @@ int main() {
   std::vector<const Version*> all;
   for (const auto& v : versions) all.push_back(&v);
   std::printf("threads %d\n", graft::num_threads());
+  if (const char* one = std::getenv("CONV_SHAPE")) {  // "n,c,hw,k,r,stride,pad": time that shape alone
+    long long n, c, hw, k, r, stride, pad;
+    if (std::sscanf(one, "%lld,%lld,%lld,%lld,%lld,%lld,%lld", &n, &c, &hw, &k, &r, &stride, &pad) != 7)
+      return std::printf("CONV_SHAPE must be n,c,hw,k,r,stride,pad, got '%s'\n", one), 1;
+    const Conv2dParams p = make(n, c, hw, k, r, stride, pad);
+    if (std::getenv("CONV_CHECK") && !run_shape(p, with_ref, false, 1)) return 1;
+    return run_shape(p, {&versions[0]}, true, rounds) ? 0 : 1;
+  }
+  const char* set = std::getenv("CONV_SET");
+  if (set && std::string(set) == "resnet18") {
+    // Every distinct conv of ResNet-18 on 32x32 inputs; 3x3 layers on 1x1 maps run as their centre tap.
+    const Conv2dParams layers[] = {
+        make(64, 3, 32, 64, 7, 2, 3),    make(64, 64, 8, 64, 3, 1, 1),    make(64, 64, 8, 128, 3, 2, 1),
+        make(64, 64, 8, 128, 1, 2, 0),   make(64, 128, 4, 128, 3, 1, 1),  make(64, 128, 4, 256, 3, 2, 1),
+        make(64, 128, 4, 256, 1, 2, 0),  make(64, 256, 2, 256, 3, 1, 1),  make(64, 256, 2, 512, 3, 2, 1),
+        make(64, 256, 2, 512, 1, 2, 0),  make(64, 512, 1, 512, 3, 1, 1),
+    };
+    const std::vector<const Version*> src = {&versions[0]};
+    const int only = std::getenv("CONV_LAYER") ? std::atoi(std::getenv("CONV_LAYER")) : -1;  // one layer's index
+    for (int i = 0; i < int(sizeof(layers) / sizeof(layers[0])); ++i)
+      if (only < 0 || i == only) {
+        if (std::getenv("CONV_CHECK") && !run_shape(layers[i], with_ref, false, 1)) return 1;  // slow: ref is naive
+        if (!run_shape(layers[i], src, true, rounds)) return 1;
+      }
+    return 0;
+  }
   const Conv2dParams shapes[] = {
       make(128, 1, 28, 16, 3, 1, 1), make(128, 16, 28, 16, 3, 1, 1), make(128, 16, 28, 32, 3, 2, 1),
       make(128, 32, 14, 32, 3, 1, 1), make(128, 32, 14, 64, 3, 2, 1), make(128, 64, 7, 64, 3, 1, 1),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, getNumThreads,
-  maxPool2dBackward, maxPool2dForward, pool2dOutputSize, setNumThreads, type AvgPool2dShape, type MaxPool2dShape,
+  adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, capabilities, getNumThreads,
+  maxPool2dBackward, maxPool2dForward, pool2dOutputSize, setIsa, setNumThreads, type AvgPool2dShape, type MaxPool2dShape,
 } from '@graft/native';
 import { expectClose, finiteDifference, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
@@ -91,9 +91,10 @@ describe('max pool 2d', () => {
   // Values from {-inf, -1, 0, 1, NaN}: ties (the first tap in scan order wins), NaNs (the last NaN
   // wins), and windows whose every input is -inf (the first input tap, not -1), on ResNet's 3x3/2 pad 1
   // window over the stem's 16x16 maps, a batch of 1 with odd sizes, stride 1 and a dilated ceil-mode
-  // window, 1 and 3 threads.
+  // window, 1 and 3 threads, on the AVX-512 rows (where the CPU has them) and the portable ones.
   it('matches the reference bit for bit with ties, NaNs and -inf inputs', () => {
     const before = getNumThreads();
+    const isas = [...(capabilities().detectedAvx512 ? (['avx512'] as const) : []), 'generic' as const];
     const shapes: MaxPool2dShape[] = [
       { n: 2, c: 5, h: 16, w: 16, kernelSize: 3, stride: 2, padding: 1 },
       { n: 1, c: 3, h: 7, w: 11, kernelSize: 3, stride: 2, padding: 1 },
@@ -108,16 +109,19 @@ describe('max pool 2d', () => {
         const x = Float32Array.from({ length: size.x }, () => levels[Math.floor(rand() * levels.length)] as number);
         const yRef = new Float32Array(size.y), indicesRef = new Int32Array(size.y);
         maxPool2dForward({ ...shape, x, y: yRef, indices: indicesRef }, 'ref');
-        for (const threads of [1, 3]) {
-          setNumThreads(threads);
-          const y = new Float32Array(size.y).fill(7), indices = new Int32Array(size.y).fill(-7);
-          maxPool2dForward({ ...shape, x, y, indices });
-          expect(Buffer.compare(Buffer.from(y.buffer), Buffer.from(yRef.buffer))).toBe(0);
-          expect(indices).toEqual(indicesRef);
-        }
+        for (const isa of isas)
+          for (const threads of [1, 3]) {
+            setIsa(isa);
+            setNumThreads(threads);
+            const y = new Float32Array(size.y).fill(7), indices = new Int32Array(size.y).fill(-7);
+            maxPool2dForward({ ...shape, x, y, indices });
+            expect(Buffer.compare(Buffer.from(y.buffer), Buffer.from(yRef.buffer))).toBe(0);
+            expect(indices).toEqual(indicesRef);
+          }
       }
     } finally {
       setNumThreads(before);
+      setIsa('auto');
     }
   });
 

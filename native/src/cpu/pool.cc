@@ -10,6 +10,13 @@
 #include "graft/runtime.h"
 
 namespace graft::cpu {
+namespace pool_detail {
+// pool_avx512.cc: max_row's result for output rows [oh, oh + rows) from the padded plane, 16 outputs
+// per vector (use_avx512() only).
+void max_rows_avx512(const Pool2dParams& p, const float* pad, int64_t cols, int64_t oh, int64_t rows, float* yrow,
+                     int32_t* irow);
+}  // namespace pool_detail
+
 namespace {
 
 // Runs fn(plane) over every (n,c) plane, in chunks of about 16K input elements.
@@ -83,30 +90,27 @@ inline void max_window(const Pool2dParams& p, const float* xp, int64_t oh, int64
 }
 
 // A plane copied into a (rows, cols) buffer that is -inf wherever a window reads padding, so every
-// window lies inside it: rows = (P-1)*sh + (kh-1)*dh + 1, cols likewise.
+// window lies inside it: rows = (P-1)*sh + (kh-1)*dh + 1, cols likewise. The input lands in the same
+// cells for every plane, so the -inf border is written once per buffer (clear) and each plane only
+// copies its rows in (fill).
 struct PaddedPlane {
   int64_t rows, cols;
   explicit PaddedPlane(const Pool2dParams& p)
       : rows((p.p() - 1) * p.stride_h + (p.kh - 1) * p.dil_h + 1),
         cols((p.q() - 1) * p.stride_w + (p.kw - 1) * p.dil_w + 1) {}
+  void clear(float* pad) const { std::fill(pad, pad + rows * cols, -std::numeric_limits<float>::infinity()); }
   void fill(const Pool2dParams& p, const float* xp, float* pad) const {
-    const int64_t copied = std::max<int64_t>(0, std::min(p.w, cols - p.pad_w));  // input columns inside
-    for (int64_t row = 0; row < rows; ++row) {
-      float* out = pad + row * cols;
-      const int64_t ih = row - p.pad_h;
-      const bool inside = ih >= 0 && ih < p.h;
-      const int64_t lo = inside ? std::min(p.pad_w, cols) : cols, hi = inside ? lo + copied : cols;
-      std::fill(out, out + lo, -std::numeric_limits<float>::infinity());
-      if (inside) std::copy(xp + ih * p.w, xp + ih * p.w + copied, out + lo);
-      std::fill(out + hi, out + cols, -std::numeric_limits<float>::infinity());
-    }
+    const int64_t first = std::min(p.pad_w, cols), copied = std::max<int64_t>(0, std::min(p.w, cols - first));
+    for (int64_t ih = 0; ih < std::min(p.h, rows - p.pad_h); ++ih)
+      for (int64_t iw = 0; iw < copied; ++iw) pad[(ih + p.pad_h) * cols + first + iw] = xp[ih * p.w + iw];
   }
 };
 
 // One output row of max pooling from the padded plane, tap by tap across the row so the compiler
 // vectorises over outputs with selects instead of branches (taking each output's window in turn,
 // the branch on random data missed about half the time: 5 ms for ResNet-18's 64x64x16x16 stem
-// pool at batch 64). kStride: the column stride when it is 1 or 2, else 0 for p.stride_w.
+// pool at batch 64; pool_avx512.cc does the same 16 outputs per vector). kStride: the column stride
+// when it is 1 or 2, else 0 for p.stride_w.
 // Starting from -inf with index -1, a padding tap (-inf) is never taken; a window whose inputs are
 // all -inf keeps -1 and is redone by max_window.
 template <int kStride>
@@ -127,28 +131,48 @@ void max_row(const Pool2dParams& p, const PaddedPlane& g, const float* pad, int6
     }
 }
 
+// Every output row of a plane through max_row, for the plane's column stride.
+void max_rows(const Pool2dParams& p, const PaddedPlane& g, const float* pad, float* yp, int32_t* ip) {
+  for (int64_t oh = 0, P = p.p(), Q = p.q(); oh < P; ++oh) {
+    if (p.stride_w == 2) max_row<2>(p, g, pad, oh, yp + oh * Q, ip + oh * Q);
+    else if (p.stride_w == 1) max_row<1>(p, g, pad, oh, yp + oh * Q, ip + oh * Q);
+    else max_row<0>(p, g, pad, oh, yp + oh * Q, ip + oh * Q);
+  }
+}
+
+// Outputs left at index -1 by max_row: windows of padding only (-inf, -1 is right) or of -inf inputs
+// only (the first input tap is), redone one by one.
+void redo_empty(const Pool2dParams& p, const float* xp, float* yp, int32_t* ip) {
+  const int64_t Q = p.q(), PQ = p.p() * Q;
+  int32_t lowest = 0;
+  for (int64_t o = 0; o < PQ; ++o) lowest = std::min(lowest, ip[o]);  // vectorised: usually none is < 0
+  if (lowest >= 0) return;
+  for (int64_t o = 0; o < PQ; ++o)
+    if (ip[o] < 0) {
+      const int64_t oh = o / Q, ow = o % Q;
+      max_window(p, xp, oh, ow, tap_range(oh, p.stride_h, p.pad_h, p.dil_h, p.kh, p.h),
+                 tap_range(ow, p.stride_w, p.pad_w, p.dil_w, p.kw, p.w), yp[o], ip[o]);
+    }
+}
+
 }  // namespace
 
 void max_pool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t* indices) {
   const int64_t P = p.p(), Q = p.q(), HW = p.h * p.w;
   if (P <= 0 || Q <= 0) return;
   const PaddedPlane g(p);
+  const bool avx512 = use_avx512();
   parallel_for(0, p.n * p.c, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, HW)), [&](int64_t lo, int64_t hi) {
     std::vector<float> pad(static_cast<size_t>(g.rows * g.cols));
+    g.clear(pad.data());
     for (int64_t plane = lo; plane < hi; ++plane) {
       const float* xp = x + plane * HW;
+      float* yp = y + plane * P * Q;
+      int32_t* ip = indices + plane * P * Q;
       g.fill(p, xp, pad.data());
-      for (int64_t oh = 0; oh < P; ++oh) {
-        float* yrow = y + (plane * P + oh) * Q;
-        int32_t* irow = indices + (plane * P + oh) * Q;
-        if (p.stride_w == 2) max_row<2>(p, g, pad.data(), oh, yrow, irow);
-        else if (p.stride_w == 1) max_row<1>(p, g, pad.data(), oh, yrow, irow);
-        else max_row<0>(p, g, pad.data(), oh, yrow, irow);
-        const TapRange rows = tap_range(oh, p.stride_h, p.pad_h, p.dil_h, p.kh, p.h);
-        for (int64_t ow = 0; ow < Q; ++ow)
-          if (irow[ow] < 0)
-            max_window(p, xp, oh, ow, rows, tap_range(ow, p.stride_w, p.pad_w, p.dil_w, p.kw, p.w), yrow[ow], irow[ow]);
-      }
+      if (avx512) pool_detail::max_rows_avx512(p, pad.data(), g.cols, 0, P, yp, ip);
+      else max_rows(p, g, pad.data(), yp, ip);
+      redo_empty(p, xp, yp, ip);
     }
   });
 }

@@ -37,6 +37,9 @@ const cases: Case[] = [
   [2, 3, 2, 2, 4, 3, 3, 1, 2, 2, 1],
   // A 1x1 conv on 1x1 maps: the whole batch as one GEMM, sizes off the vector width.
   [7, 13, 1, 1, 11, 1, 1, 1, 0, 1, 1],
+  // A strided 1x1 conv on small maps (ResNet-18's downsample on 4x4): 20 images of 2x2 outputs make
+  // one weight-gradient part (at least 128 pixels deep), not 16 parts of one or two images.
+  [20, 6, 4, 4, 10, 1, 1, 2, 0, 1, 1],
   // The direct AVX-512 path (stride 1, output rows as wide as input rows, planes of >= 16 pixels):
   // 1 input channel and 17 outputs (two 16-channel slivers), 17 inputs on a 4x4 map (16 pixels:
   // every block spans two images), 7x7 and 5x7 planes whose 16-pixel blocks straddle images, 5x5 pad 2,

@@ -32,6 +32,7 @@ constexpr int64_t kColumnBudget = int64_t(1) << 22;  // floats of column matrix 
 constexpr int64_t kTaskColumns = int64_t(1) << 18;   // floats of column matrix per weight-gradient part
 constexpr int64_t kImageGemm = int64_t(1) << 24;     // multiply-adds below which one image is one task
 constexpr int64_t kMaxParts = 16;                    // weight-gradient parts (fixed, not per thread)
+constexpr int64_t kMinPartDepth = 128;               // output pixels per weight-gradient part, at least
 
 bool is_pointwise(const Conv2dParams& p) {
   return p.r == 1 && p.s == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
@@ -338,7 +339,10 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   if (use_avx512() && fast_wgrad_applies(p)) return fast_wgrad(p, x, dy, dw);
   if (use_avx512() && direct_conv_applies(p) && Kg <= 16) return direct_conv_backward_weight(p, x, dy, dw);
   // Parts: fixed by the shape, so the sum's order never depends on the thread count.
-  const int64_t parts = std::min({p.n, kMaxParts, std::max<int64_t>(1, kColumnBudget / WS)});
+  // Each part's GEMM is as deep as its output pixels: parts of a few pixels (64 images of 1x1 outputs
+  // in 16 parts: depth 4) spend their time writing partial sums, so a part gets kMinPartDepth at least.
+  const int64_t parts = std::min({p.n, kMaxParts, std::max<int64_t>(1, kColumnBudget / WS),
+                                  std::max<int64_t>(1, p.n * PQ / kMinPartDepth)});
   if (parts == 1) {
     const int64_t b_max = chunk_images(p);
     Scratch col(CRS * b_max * PQ), dy_cat(Kg * b_max * PQ);

@@ -229,6 +229,18 @@ void copy_window(const Conv2dParams& p, const Conv2dParams& t, int64_t r0, int64
                  bool to_window) {
   const int64_t RS = p.r * p.s, window = t.r * t.s;
   parallel_for(0, p.k * p.cg(), 4096, [&](int64_t lo, int64_t hi) {
+    if (window == 1) {  // one tap (3x3 layers on 1x1 maps): a strided copy the compiler keeps tight
+      const int64_t tap = r0 * p.s + s0;
+      for (int64_t kc = lo; kc < hi; ++kc) {
+        if (to_window) {
+          w_t[kc] = w[kc * RS + tap];
+        } else {
+          std::fill(w + kc * RS, w + (kc + 1) * RS, 0.0f);
+          w[kc * RS + tap] = w_t[kc];
+        }
+      }
+      return;
+    }
     for (int64_t kc = lo; kc < hi; ++kc) {
       float* full = w + kc * RS;
       float* part = w_t + kc * window;

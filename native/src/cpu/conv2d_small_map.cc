@@ -46,6 +46,15 @@ std::vector<int64_t> tap_table(const Conv2dParams& p) {
   return taps;
 }
 
+// One row of U: out[c*HW + hw] = kernel[c*RS + tap[hw]], 0 where tap[hw] < 0. kHW > 0 fixes HW at
+// compile time (2x2 maps: 4), so the taps stay in registers and the inner loop unrolls.
+template <int kHW>
+void build_row(const int64_t* tap, const float* kernel, int64_t C, int64_t RS, int64_t HW_rt, float* out) {
+  const int64_t HW = kHW > 0 ? kHW : HW_rt;
+  for (int64_t c = 0; c < C; ++c, kernel += RS, out += HW)
+    for (int64_t hw = 0; hw < HW; ++hw) out[hw] = tap[hw] < 0 ? 0.0f : kernel[tap[hw]];
+}
+
 // U (KPQ, CHW) from w (K, C, R*S): row (k, pq) picks, for every c, the HW taps of w[k, c] it uses.
 void build_matrix(const Conv2dParams& p, const float* w, float* u) {
   const int64_t HW = p.h * p.w, PQ = p.p() * p.q(), RS = p.r * p.s, CHW = p.c * HW;
@@ -55,11 +64,22 @@ void build_matrix(const Conv2dParams& p, const float* w, float* u) {
       const int64_t k = row / PQ, pq = row % PQ;
       const int64_t* tap = taps.data() + pq * HW;
       const float* kernel = w + k * p.c * RS;
-      float* out = u + row * CHW;
-      for (int64_t c = 0; c < p.c; ++c, kernel += RS, out += HW)
-        for (int64_t hw = 0; hw < HW; ++hw) out[hw] = tap[hw] < 0 ? 0.0f : kernel[tap[hw]];
+      if (HW == 4) build_row<4>(tap, kernel, p.c, RS, HW, u + row * CHW);
+      else build_row<0>(tap, kernel, p.c, RS, HW, u + row * CHW);
     }
   });
+}
+
+// dw[k, c] (RS taps, overwritten) from the PQ rows of G for k (`rows`, CHW apart, at channel c): each
+// tap sums its entries over (p, q) then (h, w). kHW > 0 fixes HW at compile time, as in build_row.
+template <int kHW>
+void fold_kernel(const float* rows, int64_t CHW, const int64_t* taps, int64_t PQ, int64_t HW_rt, int64_t RS,
+                 float* out) {
+  const int64_t HW = kHW > 0 ? kHW : HW_rt;
+  for (int64_t t = 0; t < RS; ++t) out[t] = 0.0f;
+  for (int64_t pq = 0; pq < PQ; ++pq, rows += CHW, taps += HW)
+    for (int64_t hw = 0; hw < HW; ++hw)
+      if (taps[hw] >= 0) out[taps[hw]] += rows[hw];
 }
 
 void gemm_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
@@ -109,15 +129,9 @@ void small_map_backward_weight(const Conv2dParams& p, const float* x, const floa
   // for one k are adjacent.
   parallel_for(0, p.k * p.c, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t kc = lo; kc < hi; ++kc) {
-      const int64_t k = kc / p.c, c = kc % p.c;
-      float* out = dw + kc * RS;
-      std::memset(out, 0, sizeof(float) * RS);
-      for (int64_t pq = 0; pq < PQ; ++pq) {
-        const float* row = g.data() + (k * PQ + pq) * CHW + c * HW;
-        const int64_t* tap = taps.data() + pq * HW;
-        for (int64_t hw = 0; hw < HW; ++hw)
-          if (tap[hw] >= 0) out[tap[hw]] += row[hw];
-      }
+      const float* rows = g.data() + (kc / p.c) * PQ * CHW + (kc % p.c) * HW;
+      if (HW == 4) fold_kernel<4>(rows, CHW, taps.data(), PQ, HW, RS, dw + kc * RS);
+      else fold_kernel<0>(rows, CHW, taps.data(), PQ, HW, RS, dw + kc * RS);
     }
   });
 }

@@ -49,7 +49,7 @@ describe('report renderer', () => {
     expect(readResult(negative).join(' ')).toContain('Negative transfer: linear-probe did worse');
     const stopped = sampleReport();
     stopped.selfTraining.push({ round: 2, keptPerClass: [9, 9, 9, 9, 9], pseudoLabelAccuracy: 0.9, threshold: 0.7, validationAccuracy: 0.8, testAccuracy: 0.86, macroF1: 0.85, accepted: false, seconds: 30 });
-    expect(readResult(stopped).join(' ')).toContain('Round 2 did not improve on the held-out labels');
+    expect(readResult(stopped).join(' ')).toContain("Round 2's student did worse on the held-out labels than the best so far");
     expect(renderReport(stopped)).toContain('<td>no</td>');
   });
 

@@ -6,12 +6,14 @@
  *
  * Measured (2026-12-03, 2 shared cores, ~55 s), the teacher fine-tuned with fineTune's LP-FT:
  *   fine-tuned on all 50 labels (no self-training)            87.27% test accuracy
- *   round 0: teacher on the 40 training labels (10 held out)  86.27%
- *   round 1: student, 1,460 pseudo-labels (95.5% right)       87.00%, accepted on validation
- *   round 2: student, 1,565 pseudo-labels (95.2% right)       89.13%, accepted
- * i.e. +2.9 points over its own teacher and +1.9 over fine-tuning on all labels (with the plain
+ *   round 0: teacher on the 40 training labels (10 held out)  85.93%, 8/10 held out right
+ *   round 1: student, 1,435 pseudo-labels (95.5% right)       86.87%, 10/10: accepted
+ *   round 2: student, 1,450 pseudo-labels (96.6% right)       90.67%, 9/10: accepted (within one image)
+ * i.e. +4.7 points over its own teacher and +3.4 over fine-tuning on all labels (with the plain
  * 40-epoch teacher recipe of 2026-11-22: 77.40% -> 82.67%, baseline 79.53%). The bounds below are
- * looser (+1.5 and +0.8 points) so that a change of summation order somewhere does not fail the test.
+ * looser (+1.5 and +0.8 points) so that a change of summation order somewhere does not fail the test:
+ * the kernels of 2026-12-03 moved this run from 86.27% -> 89.13% (a student of 90.67% that missed one
+ * held-out image more was stopped by the old rule) to the figures above.
  */
 import { describe, expect, it } from 'vitest';
 import { loadPretrained, manualSeed, resnet20, type ResNet } from '@graft/core';
@@ -54,7 +56,7 @@ describe('self-training on FMNIST-transfer (bundled subset, 10 labels per class)
     const result = await st.run();
     const teacher = result.rounds[0] as RoundReport;
     const best = result.rounds.find((r) => r.round === result.bestRound) as RoundReport;
-    console.log(`baseline ${baseline.accuracy}; rounds ${JSON.stringify(result.rounds.map((r) => [r.round, r.test?.accuracy, r.pseudoLabels?.keptPerClass, r.pseudoLabels?.accuracy, r.accepted]))}`);
+    console.log(`baseline ${baseline.accuracy}; rounds ${JSON.stringify(result.rounds.map((r) => [r.round, r.test?.accuracy, r.pseudoLabels?.keptPerClass, r.pseudoLabels?.accuracy, r.validation.accuracy, r.validation.loss, r.accepted]))}`);
 
     expect(rows).toEqual(result.rounds);
     expect(result.bestRound).toBeGreaterThanOrEqual(1);

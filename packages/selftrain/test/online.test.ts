@@ -98,12 +98,13 @@ describe('SelfTrainer input checks', () => {
     expect(() => new SelfTrainer({ ...base, pseudo: { threshold: 0 } })).toThrow(/SelfTrainer.pseudo: threshold must be in \(0, 1\], got 0/);
     expect(() => new SelfTrainer({ ...base, pseudo: { threshold: 1.01 } })).toThrow(/threshold must be in \(0, 1\], got 1.01/);
     expect(() => new SelfTrainer({ ...base, rounds: 0 })).toThrow(/rounds must be an integer >= 1/);
+    expect(() => new SelfTrainer({ ...base, valTolerance: 1 })).toThrow(/SelfTrainer: valTolerance must be in \[0, 1\), got 1/);
     const mismatched = new SelfTrainer({ ...base, createStudent: () => cnn(2, [4, 8, 8], 5) });
     await expect(mismatched.run()).rejects.toThrow(/SelfTrainer: the student predicts 5 classes but the teacher predicts 3/);
     expect(steps).toBe(0);
   });
 
-  it('runs a round end to end on a tiny model and keeps the teacher when the student does not improve validation', async () => {
+  it('runs a round end to end on a tiny model and keeps the teacher when the student does worse on validation', async () => {
     const rounds: number[] = [];
     const st = new SelfTrainer({
       model: cnn(1), labelled, pool, transforms: views, createStudent: () => cnn(2), rounds: 2, valFraction: 0.25,
@@ -121,6 +122,12 @@ describe('SelfTrainer input checks', () => {
     expect(result.bestRound).toBe(lastAccepted?.round);
     const rejected = result.rounds.findIndex((r) => !r.accepted);
     if (rejected >= 0) expect(rejected).toBe(result.rounds.length - 1);
+    // The rule: accepted unless below the best accuracy so far by more than one validation item.
+    let peak = result.rounds[0]?.validation.accuracy as number;
+    for (const r of result.rounds.slice(1)) {
+      expect(r.accepted).toBe(r.validation.accuracy >= peak - 1 / 6 - 1e-9);
+      if (r.accepted) peak = Math.max(peak, r.validation.accuracy);
+    }
     result.model.dispose();
   });
 });

@@ -76,7 +76,7 @@ export function resultTable(r: Pick<QuickstartResult, 'methods' | 'selfTraining'
     }
     const kept = row.keptPerClass.reduce((a, b) => a + b, 0);
     out.push(`self-training round ${row.round}: ${kept} pseudo-labels (${row.pseudoLabelAccuracy === null ? 'n/a' : percent(row.pseudoLabelAccuracy)} correct), ` +
-      `test accuracy ${percent(row.testAccuracy)}, held-out ${percent(row.validationAccuracy)}, ${row.accepted ? 'accepted' : 'not better on held-out labels: stopped'}, ${duration(row.seconds)}`);
+      `test accuracy ${percent(row.testAccuracy)}, held-out ${percent(row.validationAccuracy)}, ${row.accepted ? 'accepted' : 'worse on held-out labels: stopped'}, ${duration(row.seconds)}`);
   }
   for (const s of r.starts ?? []) {
     out.push(`from the ${s.start} backbone: linear probe ${percent(s.linearProbe.testAccuracy)}, fine-tune ${percent(s.fineTune.testAccuracy)}`);

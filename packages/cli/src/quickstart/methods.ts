@@ -215,8 +215,8 @@ function roundRow(r: RoundReport): SelfTrainingRow {
  * the rounds; the teacher is fine-tuned (LP-FT) on the rest; each round it labels the unlabelled
  * pool in evaluation mode, keeps confident predictions with per-class adaptive thresholds and the
  * same count per class, and a student starting from the teacher trains on them plus the repeated real
- * labels under strong augmentation and dropout. A student replaces its teacher only when it scores
- * better on the held-out labels; otherwise the rounds end.
+ * labels under strong augmentation and dropout. A student replaces its teacher unless it scores
+ * worse on the held-out labels than the best round so far (by more than one image); then the rounds end.
  * @example
  * const st = await runSelfTraining(ctx);
  */

@@ -98,7 +98,7 @@ function readSelfTraining(rows: readonly SelfTrainingRow[], selfTrain: MethodRes
     `${accs.length ? ` (${accs.join(', ')} of them correct)` : ''}`;
   if (selfTrain) text += ` and the best accepted student reached ${percent(selfTrain.testAccuracy)} (${points(selfTrain.testAccuracy - teacher.testAccuracy)} over its teacher)`;
   text += '.';
-  if (rejected) text += ` Round ${rejected.round} did not improve on the held-out labels, so its student was discarded and the rounds stopped${accepted.length === 0 ? ': the teacher is the result' : ''}.`;
+  if (rejected) text += ` Round ${rejected.round}'s student did worse on the held-out labels than the best so far, so it was discarded and the rounds stopped${accepted.length === 0 ? ': the teacher is the result' : ''}.`;
   return [text];
 }
 
@@ -138,7 +138,7 @@ function selfTrainingTable(r: RunReport): string {
     '<th rowspan="2">macro-F1</th><th rowspan="2">accepted</th><th rowspan="2">time</th></tr>' +
     `<tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>` +
     '<p class="small">Pseudo-label accuracy compares the kept pseudo-labels with the pool\'s withheld labels, for this report only; training never sees them. ' +
-    'A student replaces its teacher only when it does better on the held-out labels (a fifth of the labelled images, which the teacher never trained on); the test set decides nothing.</p>';
+    'A student replaces its teacher unless it does worse on the held-out labels (a fifth of the labelled images, which the teacher never trained on) than the best round so far, by more than one image; the test set decides nothing.</p>';
 }
 
 function startsTable(r: RunReport): string {

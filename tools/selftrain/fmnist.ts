@@ -58,7 +58,7 @@ if (values.baseline) {
   console.log(`baseline: teacher fine-tuned on all ${labelled.length} labels: test ${pct(r.accuracy)}, macro-F1 ${pct(r.macroF1)}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
   m.dispose();
 }
-// --naive: the recipe the issue measured in PyTorch (hard labels above 0.9, no class balance, the student
+// --naive: the recipe of a plain PyTorch run of the protocol (hard labels above 0.9, no class balance, the student
 // fine-tuned from the pretrained weights without noise); the validation stop still decides what is kept.
 const naive = values.naive
   ? { pseudo: { adaptive: 'fixed' as const, threshold: 0.9, balance: 'none' as const }, studentInit: 'fresh' as const, labelledRepeat: 1, noise: { dropout: 0, transform: views.weak } }

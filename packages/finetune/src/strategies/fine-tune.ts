@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Classifier } from '@graft/core';
-import type { Dataset, Transform } from '@graft/data';
+import type { Transform } from '@graft/data';
 import { SCHEDULE_NAMES, type ScheduleName } from '../schedules.js';
 import type { OptimizerName } from '../args.js';
 import type { Metrics, TrainerCallbacks } from '../trainer.js';
@@ -170,18 +170,19 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 /**
  * The views of the probe inside fineTune. LP-FT's probe sees what the fine-tune phase will train on
- * (its augmentation, 8 views): measured on FMNIST-transfer at 10 labels per class (3 seeds, bundled),
- * LP-FT scored 86.5% so and 85.8% with the stand-alone probe's stronger views (probeAugment, 16), which
- * suit a probe that is the final model. A 'linear-probe' strategy keeps the probe's defaults.
+ * (`augment`, 8 views): measured on FMNIST-transfer at 10 labels per class (3 seeds, bundled), LP-FT
+ * scored 86.5% so and 85.8% with the stand-alone probe's stronger views (probeAugment, 16), which suit
+ * a probe that is the final model. A 'linear-probe' strategy keeps the probe's defaults unless the
+ * caller gave an augmentation.
  */
-function probeViews(strategy: TransferStrategy, options: FineTuneOptions, train: Dataset): Pick<LinearProbeOptions, 'augment' | 'views'> {
-  if (strategy !== 'lp-ft') return options.augment === undefined ? {} : { augment: options.augment };
-  return { augment: options.augment === undefined ? defaultAugment(train.get(0).shape) : options.augment, views: 8 };
+function probeViews(strategy: TransferStrategy, given: Transform | null | undefined, augment: Transform | null): Pick<LinearProbeOptions, 'augment' | 'views'> {
+  if (strategy === 'lp-ft') return { augment, views: 8 };
+  return given === undefined ? {} : { augment: given };
 }
 
 /**
  * Adapts a pretrained classifier to the labelled `data` with a transfer strategy (default: LP-FT
- * with frozen batch-norm statistics, see the file comment). Every option is checked before any
+ * with batch norm in training mode, see the file comment). Every option is checked before any
  * training starts.
  * @example
  * const model = resnet20({ inChannels: 1, numClasses: 5 });
@@ -203,14 +204,15 @@ export async function fineTune<M extends Classifier>(model: M, data: TransferDat
   if (options.numClasses !== undefined) replaceHead(model, options.numClasses, { seed: options.headSeed ?? r.seed });
   const history: EpochRecord[] = [];
   const onEpochEnd = (e: EpochRecord): void => { history.push(e); options.onEpochEnd?.(e); };
+  const augment = options.augment === undefined ? defaultAugment(train.get(0).shape) : options.augment;
   const result = await withState(model, options.outputDir, async (outputDir) => {
     if (r.strategy === 'linear-probe' || r.strategy === 'lp-ft') {
       // With a fine-tune phase to follow, the probe is scored only when the caller wants per-epoch charts.
       const probeEval = r.strategy === 'linear-probe' || r.evaluate === 'epoch' ? evalData : undefined;
-      const probe = await linearProbe(model, train, { ...probeViews(r.strategy, options, train), ...options.probe, transform: r.transform, evalData: probeEval, seed: r.seed, onEpochEnd });
+      const views = probeViews(r.strategy, options.augment, augment);
+      const probe = await linearProbe(model, train, { ...views, ...options.probe, transform: r.transform, evalData: probeEval, seed: r.seed, onEpochEnd });
       if (r.strategy === 'linear-probe') return probe.metrics;
     }
-    const augment = options.augment === undefined ? defaultAugment(train.get(0).shape) : options.augment;
     const phase = { model, train, evalData, settings: r, trainTransform: trainingTransform(augment, r.transform), evalTransform: r.transform, outputDir, callbacks: options.callbacks, onEpochEnd, evalAt: r.evaluate };
     if (r.strategy === 'gradual') {
       freezeBackbone(model);

@@ -12,7 +12,7 @@
  */
 import { Classifier, noGrad, tidy } from '@graft/core';
 import { Rng, imagesToTensor, stack, trainValSplit, type Dataset, type UnlabelledDataset } from '@graft/data';
-import { fineTune, type ClassifierModule } from '@graft/finetune';
+import { checkFineTuneOptions, fineTune, type ClassifierModule, type FineTuneOptions } from '@graft/finetune';
 import { evaluateModel, type EvalResult } from './evaluate.js';
 import { predictLogits } from './predict.js';
 import { checkPseudoLabelOptions, pseudoLabelAccuracy, selectPseudoLabels, type PseudoLabelOptions } from './select.js';
@@ -69,6 +69,11 @@ export interface SelfTrainerOptions {
    * rate 0.02 unless set). false: `model` is already the teacher.
    */
   teacherTraining?: 'lp-ft' | StudentTrainingOptions | false;
+  /**
+   * Settings of the `'lp-ft'` teacher, passed to fineTune over its defaults (transform: the eval view;
+   * seed: `seed`), e.g. `{ epochs: 10, probe: { epochs: 50 } }`. Its callbacks run beside `callbacks.onStep`.
+   */
+  teacherFineTune?: FineTuneOptions;
   /** The students' training (the strong view and dropout 0.3 unless set). */
   studentTraining?: StudentTrainingOptions;
   /** Times each real label appears in a student's training set (default: enough to be a quarter of the pseudo-labels, at least 1). */
@@ -187,9 +192,16 @@ export class SelfTrainer {
     if (recipe === 'lp-ft') {
       o.callbacks?.onPhase?.(0, 'fine-tune');
       // The eval view is the preprocessing; fineTune adds its own shift-and-flip augmentation.
+      const given = o.teacherFineTune ?? {};
       await fineTune(asClassifierModel(o.model), train, {
-        transform: o.transforms.eval, seed: o.seed ?? 0,
-        callbacks: { onStepEnd: (s) => o.callbacks?.onStep?.(0, { step: s.step, totalSteps: s.totalSteps, loss: s.loss }) },
+        transform: o.transforms.eval, seed: o.seed ?? 0, ...given,
+        callbacks: {
+          ...given.callbacks,
+          onStepEnd: (s) => {
+            given.callbacks?.onStepEnd?.(s);
+            o.callbacks?.onStep?.(0, { step: s.step, totalSteps: s.totalSteps, loss: s.loss });
+          },
+        },
       });
     } else if (recipe !== false) {
       o.callbacks?.onPhase?.(0, 'fine-tune');
@@ -258,6 +270,7 @@ function checkOptions(o: SelfTrainerOptions): void {
   if (!o.transforms?.eval || !o.transforms.strong || !o.transforms.weak) throw new Error(`${where}: transforms must hold eval, weak and strong (see viewTransforms)`);
   if (typeof o.createStudent !== 'function') throw new Error(`${where}: createStudent must be a function returning a model`);
   checkPseudoLabelOptions(o.pseudo ?? {}, `${where}.pseudo`);
+  if (o.teacherFineTune !== undefined) checkFineTuneOptions(o.teacherFineTune);
   if (o.teacherTraining === 'lp-ft') asClassifierModel(o.model);
   else if (o.teacherTraining) checkTrainingOptions(o.teacherTraining, `${where}.teacherTraining`);
   if (o.studentTraining) checkTrainingOptions(o.studentTraining, `${where}.studentTraining`);

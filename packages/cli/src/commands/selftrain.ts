@@ -22,7 +22,7 @@ function row(r: RoundReport): string {
   const p = r.pseudoLabels;
   return `round ${r.round}${r.round === 0 ? ' (teacher)' : ''}: ${p ? `kept ${p.keptPerClass.join('/')}${p.accuracy === undefined ? '' : ` (${percent(p.accuracy)} correct)`}, ` : ''}` +
     `validation ${percent(r.validation.accuracy)}, test ${r.test ? percent(r.test.accuracy) : 'n/a'}, macro-F1 ${r.test ? r.test.macroF1.toFixed(3) : 'n/a'}` +
-    `${r.accepted ? '' : ' (not better on validation: stopped, the teacher is kept)'}, ${r.seconds.toFixed(1)} s`;
+    `${r.accepted ? '' : ' (worse on validation than the best round: stopped, the best model is kept)'}, ${r.seconds.toFixed(1)} s`;
 }
 
 /** Reduced runs for development and tests (as quickstart's --dev-pool and --dev-test): accepted, not listed in help. */

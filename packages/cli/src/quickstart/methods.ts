@@ -9,7 +9,7 @@
  * Each returns its trained model and scores; the caller disposes the model.
  */
 import { type ResNet } from '@graft/core';
-import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, trainValSplit } from '@graft/data';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '@graft/data';
 import {
   classificationReport, confusionMatrix, fineTune, linearProbe, trainFromScratch, Trainer, type EpochRecord, type TrainerCallbacks,
 } from '@graft/finetune';
@@ -125,8 +125,8 @@ async function finish(method: MethodName, model: ResNet, curves: TrainingCurve[]
 }
 
 /** A fresh model of the context's architecture with the pretrained backbone and a new head. */
-async function pretrained(ctx: MethodContext, seed = ctx.seed): Promise<ResNet> {
-  const model = buildModel(ctx.model, ctx.data.classNames.length, seed);
+async function pretrained(ctx: MethodContext): Promise<ResNet> {
+  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed);
   await loadWeights(model, ctx.weights, { skipHead: true });
   return model;
 }
@@ -172,17 +172,6 @@ export async function runLinearProbe(ctx: MethodContext): Promise<MethodOutcome>
   return finish('linear-probe', model, [curve.curve()], started, ctx);
 }
 
-/** fineTune's default recipe (LP-FT) on `data` from a fresh pretrained model; returns it with its curve. */
-async function lpft(ctx: MethodContext, data: TransferData['labelled'], phase: string): Promise<{ model: ResNet; curve: TrainingCurve }> {
-  const model = await pretrained(ctx);
-  const curve = new CurveRecorder(phase);
-  await fineTune(model, data, {
-    epochs: ctx.budget.fineTuneEpochs, transform: PREPROCESS, seed: ctx.seed, probe: { epochs: ctx.budget.probeEpochs },
-    callbacks: curve.wrap(ctx.callbacks(phase)), onEpochEnd: probeEpochs(curve),
-  });
-  return { model, curve: curve.curve() };
-}
-
 /**
  * Fine-tuning, fineTune's default recipe (LP-FT): a linear probe first, so the head agrees with the
  * features before they move; then every layer trains with the backbone's learning rate a tenth of
@@ -192,8 +181,13 @@ async function lpft(ctx: MethodContext, data: TransferData['labelled'], phase: s
  */
 export async function runFineTune(ctx: MethodContext): Promise<MethodOutcome> {
   const started = performance.now();
-  const { model, curve } = await lpft(ctx, ctx.data.labelled, 'fine-tune');
-  return finish('fine-tune', model, [curve], started, ctx);
+  const model = await pretrained(ctx);
+  const curve = new CurveRecorder('fine-tune');
+  await fineTune(model, ctx.data.labelled, {
+    epochs: ctx.budget.fineTuneEpochs, transform: PREPROCESS, seed: ctx.seed, probe: { epochs: ctx.budget.probeEpochs },
+    callbacks: curve.wrap(ctx.callbacks('fine-tune')), onEpochEnd: probeEpochs(curve),
+  });
+  return finish('fine-tune', model, [curve.curve()], started, ctx);
 }
 
 /** What {@link runSelfTraining} returns: the model of the best round, and one row per round (round 0: the teacher). */
@@ -211,55 +205,50 @@ function roundRow(r: RoundReport): SelfTrainingRow {
 }
 
 /**
- * Fine-tuning followed by self-training: a fifth of the labels (stratified) is held out to judge
- * the rounds; the teacher is fine-tuned (LP-FT) on the rest; each round it labels the unlabelled
- * pool in evaluation mode, keeps confident predictions with per-class adaptive thresholds and the
- * same count per class, and a student starting from the teacher trains on them plus the repeated real
- * labels under strong augmentation and dropout. A student replaces its teacher unless it scores
- * worse on the held-out labels than the best round so far (by more than one image); then the rounds end.
+ * Fine-tuning followed by self-training, by @graft/selftrain's SelfTrainer: a fifth of the labels
+ * (stratified) is held out to judge the rounds; the teacher is fine-tuned (LP-FT, this run's budget)
+ * on the rest; each round it labels the unlabelled pool in evaluation mode, keeps confident
+ * predictions with per-class adaptive thresholds and the same count per class, and a student starting
+ * from the teacher trains on them plus the repeated real labels under strong augmentation and
+ * dropout. A student replaces its teacher unless it scores worse on the held-out labels than the best
+ * round so far (by more than one image); then the rounds end.
  * @example
  * const st = await runSelfTraining(ctx);
  */
 export async function runSelfTraining(ctx: MethodContext): Promise<SelfTrainingOutcome> {
   const started = performance.now();
-  const { train, val } = trainValSplit(ctx.data.labelled, { valFraction: 0.2, seed: ctx.seed });
-  if (train.length === 0 || val.length === 0) {
-    throw new Error(`self-training needs at least 2 labels per class (a fifth is held out to judge the rounds); got ${ctx.data.labelled.length} labels`);
-  }
-  const teacherStarted = performance.now();
-  const teacherCurve = await lpft(ctx, train, 'self-train teacher');
-  const teacherSeconds = (performance.now() - teacherStarted) / 1000;
-  checkInterrupt(ctx, 'self-train teacher');
-  const curves: TrainingCurve[] = [teacherCurve.curve];
+  const phaseOf = (round: number): string => (round === 0 ? 'self-train teacher' : `self-train round ${round}`);
   const recorders = new Map<number, CurveRecorder>();
   const progress = new Map<number, TrainerCallbacks>();
-  const phaseOf = (round: number): string => `self-train round ${round}`;
+  const recorder = (round: number): CurveRecorder => {
+    if (!recorders.has(round)) {
+      recorders.set(round, new CurveRecorder(phaseOf(round)));
+      progress.set(round, ctx.callbacks(phaseOf(round)));
+    }
+    return recorders.get(round) as CurveRecorder;
+  };
   const trainer = new SelfTrainer({
-    model: teacherCurve.model, teacherTraining: false, labelled: train, validation: val, pool: ctx.data.pool, test: ctx.data.test,
+    model: await pretrained(ctx), labelled: ctx.data.labelled, pool: ctx.data.pool, test: ctx.data.test,
     createStudent: () => buildModel(ctx.model, ctx.data.classNames.length, ctx.seed),
     transforms: viewTransforms({ mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD }),
     rounds: ctx.budget.selfTrainRounds, seed: ctx.seed,
+    teacherFineTune: { epochs: ctx.budget.fineTuneEpochs, probe: { epochs: ctx.budget.probeEpochs }, onEpochEnd: probeEpochs(recorder(0)) },
     pseudo: { perClass: ctx.budget.pseudoPerClass },
     studentTraining: { epochs: ctx.budget.studentEpochs },
     callbacks: {
       onStep(round, s) {
-        if (round === 0) return;
-        if (!recorders.has(round)) { recorders.set(round, new CurveRecorder(phaseOf(round))); progress.set(round, ctx.callbacks(phaseOf(round))); }
-        recorders.get(round)?.add(s.loss);
+        recorder(round).add(s.loss);
         progress.get(round)?.onStepEnd?.({ step: s.step, totalSteps: s.totalSteps, epoch: 0, loss: s.loss, lr: 0, accuracy: 0, samples: 0 });
-        // A student's training has no checkpoint to resume from: Ctrl-C ends the quickstart after this step.
+        // Self-training keeps no checkpoint to resume from: Ctrl-C ends the quickstart after this step.
         if (ctx.interrupted?.() === true) throw new QuickstartInterrupted(phaseOf(round));
       },
       onRound(report) {
-        if (report.round > 0) ctx.done?.(phaseOf(report.round), report.test?.accuracy ?? Number.NaN);
+        ctx.done?.(phaseOf(report.round), report.test?.accuracy ?? Number.NaN);
       },
     },
   });
   const result = await trainer.run();
-  if (result.model !== teacherCurve.model) teacherCurve.model.dispose();
-  curves.push(...[...recorders.values()].map((r) => r.curve()));
-  // Round 0's time includes the teacher's fine-tuning, which ran before the SelfTrainer.
-  const rows = result.rounds.map((r) => roundRow(r.round === 0 ? { ...r, seconds: r.seconds + teacherSeconds } : r));
+  const curves = [...recorders.values()].map((r) => r.curve());
   const best = await finish('self-train', result.model as ResNet, curves, started, ctx);
-  return { ...best, rows };
+  return { ...best, rows: result.rounds.map(roundRow) };
 }

@@ -2,14 +2,10 @@
 # Builds and runs the conv2d sandbox: native/dev/conv2d/run.sh [threads]
 # Validates every version against ref::conv2d_*, then prints milliseconds and GFLOP/s per shape.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-src=$here/../../src
-out=$here/../../build-dev-conv2d
-mkdir -p "$out"
-flags=(-std=c++17 -O3 -I"$here/../../include" -I"$src")
+. "$(dirname "$0")/../common.sh" conv2d
 for f in "$src"/cpu/gemm_avx2.cc; do g++ "${flags[@]}" -mavx2 -mfma -mf16c -c "$f" -o "$out/$(basename "$f" .cc).o"; done
 for f in "$src"/cpu/*_avx512.cc; do
-  case $(basename "$f") in gemm*|conv2d*) g++ "${flags[@]}" -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma \
+  case $(basename "$f") in gemm*|conv2d*) g++ "${flags[@]}" "${avx512[@]}" \
     -c "$f" -o "$out/$(basename "$f" .cc).o";; esac
 done
 g++ "${flags[@]}" "$here"/*.cc "$src"/common/*.cc "$src"/ref/conv2d.cc $(ls "$src"/cpu/conv2d*.cc | grep -v _avx512) \

@@ -119,6 +119,16 @@ describe('graft (built binary)', () => {
     expect((JSON.parse(fits.stdout) as { fits: { model: string } }).fits.model).toBe('resnet20({ inChannels: 1, numClasses: 5 })');
   });
 
+  it('npm start --silent -- --json prints only the JSON document, as the README says', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'graft-qs-')), 'run');
+    const r = spawnSync('npm', ['start', '--silent', '--', '--json', '--output-dir', out, '--labels-per-class', '4', '--dev-scratch-epochs', '1',
+      '--dev-probe-epochs', '2', '--dev-fine-tune-epochs', '1', '--dev-rounds', '1', '--dev-student-epochs', '1', '--dev-pseudo-per-class', '4',
+      '--dev-pool', '50', '--dev-test', '50'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { methods: Array<{ method: string }> };
+    expect(json.methods.map((m) => m.method)).toEqual(['scratch', 'linear-probe', 'fine-tune', 'self-train']);
+  });
+
   it('quickstart --compare-starts reports the probe and fine-tuning from both shipped backbones', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'graft-qs-')), 'run');
     const r = graft(['quickstart', '--json', '--pretrained', 'simclr', '--compare-starts', '--output-dir', out, '--labels-per-class', '3',

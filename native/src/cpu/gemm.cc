@@ -30,7 +30,7 @@ constexpr int64_t kMC = 96;         // rows of A per task at most (8 or 16 slive
 constexpr int64_t kNC = 4096;       // columns of B per packed panel (KC x NC = 4 MiB)
 constexpr int64_t kMChunk = 24 * kMC;  // rows of A packed at once, bounding that buffer to 2.3 MiB at KC = 256
 // B slivers per band that the tiles of one A sliver run along: 16 x (KC x NR) = 512 KiB at KC = 256,
-// half of L2 (32 measured 4-8% slower at N = 2048 and 4096).
+// half of L2 (32 measured 3-8% slower at N = 2048 and 4096).
 constexpr int64_t kBandSlivers = 16;
 // Below this many multiply-adds a GEMM runs on the calling thread: waking the pool costs more.
 constexpr int64_t kSerialFlops = 96 * 96 * 96;

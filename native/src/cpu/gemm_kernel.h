@@ -33,7 +33,8 @@ void micro_kernel_avx2(int64_t kc, const float* ap, const float* bp, float* c, i
 void micro_kernel_avx512(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int mr,
                          int nr, float alpha, float beta);
 
-// A micro-kernel with its tile and the deepest K slice that keeps its B sliver in L1.
+// A micro-kernel with its tile and the deepest K slice it is run with (its A sliver, MR x kc, stays
+// in L1 while the kernel runs along a band of B slivers; see gemm.cc).
 struct KernelSpec {
   int mr, nr;
   int64_t kc;

@@ -19,10 +19,13 @@ void max_rows_avx512(const Pool2dParams& p, const float* pad, int64_t cols, int6
 
 namespace {
 
-// Runs fn(plane) over every (n,c) plane, in chunks of about 16K input elements.
+// Planes per parallel chunk: about 16K input elements.
+int64_t plane_grain(int64_t plane_size) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_size)); }
+
+// Runs fn(plane) over every (n,c) plane, in chunks of plane_grain planes.
 template <typename Fn>
 void for_planes(int64_t planes, int64_t plane_size, Fn fn) {
-  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_size)),
+  parallel_for(0, planes, plane_grain(plane_size),
                [&](int64_t lo, int64_t hi) {
                  for (int64_t plane = lo; plane < hi; ++plane) fn(plane);
                });
@@ -162,7 +165,7 @@ void max_pool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t
   if (P <= 0 || Q <= 0) return;
   const PaddedPlane g(p);
   const bool avx512 = use_avx512();
-  parallel_for(0, p.n * p.c, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, HW)), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, p.n * p.c, plane_grain(HW), [&](int64_t lo, int64_t hi) {  // one padded buffer per chunk
     std::vector<float> pad(static_cast<size_t>(g.rows * g.cols));
     g.clear(pad.data());
     for (int64_t plane = lo; plane < hi; ++plane) {

@@ -47,11 +47,11 @@ describe('transfer at 10 labels per class (bundled Fashion-MNIST, classes 5-9)',
   it('a linear probe on the frozen backbone beats scratch in a fraction of the time', async () => {
     const r = await linearProbe(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test });
     scores['probe'] = r.metrics?.['accuracy'] ?? NaN;
-    // Measured (seed 0, 750 images): probe 84.93%, scratch 80.67% with the GEMM of commit 09ebd81 (scratch
-    // 82.93% with the one before it, 84.27% before the kernels of 2026-12-03: +0.67 points, 5 images, then). Over 3 seeds and 1,500 images
-    // the probe leads by 2.4 points (84.18% vs 81.78%, every seed ahead). The bound asks for 2 images of
-    // the 5 of the narrowest margin seen. Before the probe's views used RandAugment (8 shift-and-flip
-    // views), it scored 82.80% here.
+    // Measured (seed 0, 750 images): probe 84.93%, scratch 80.67% with the GEMM of commit 09ebd81
+    // (scratch 82.93% with the one before it; 84.27% before the kernels of 2026-12-03: +0.67 points,
+    // 5 images, then). Over 3 seeds and 1,500 images the probe leads by 2.4 points (84.18% vs 81.78%,
+    // every seed ahead). The bound asks for 2 images of the 5 of the narrowest margin seen. Before the
+    // probe's views used RandAugment (8 shift-and-flip views), it scored 82.80% here.
     expect(scores['probe']).toBeGreaterThan((scores['scratch'] as number) + 0.0025);
     expect(scores['probe']).toBeGreaterThan(0.83);
     r.model.dispose();
@@ -61,8 +61,10 @@ describe('transfer at 10 labels per class (bundled Fashion-MNIST, classes 5-9)',
     const r = await fineTune(await pretrained(), labelled, { numClasses: 5, transform: plain, evalData: test, evaluate: 'end' });
     scores['default'] = r.metrics?.['accuracy'] ?? NaN;
     // Measured (seed 0, 750 images): default 87.07% vs scratch 80.67% with the GEMM of commit 09ebd81
-    // (+6.4 points; 87.33% vs 82.93% with the one before it, 87.07% vs 84.27% before the kernels of 2026-12-03; +4.7 over 3 seeds and 1,500 images: 86.49% vs 81.78%). LP-FT's probe uses the fine-tune phase's shift-and-flip views
-    // (8): with the stand-alone probe's RandAugment views LP-FT scored 86.27% here and 85.82% over 3 seeds.
+    // (+6.4 points; 87.33% vs 82.93% with the one before it; 87.07% vs 84.27% before the kernels of
+    // 2026-12-03; +4.7 over 3 seeds and 1,500 images: 86.49% vs 81.78%). LP-FT's probe uses the
+    // fine-tune phase's shift-and-flip views (8): with the stand-alone probe's RandAugment views LP-FT
+    // scored 86.27% here and 85.82% over 3 seeds.
     expect(scores['default']).toBeGreaterThan((scores['scratch'] as number) + 0.025);
     expect(scores['default']).toBeGreaterThan(0.85);
     expect(r.history.map((e) => e.phase)).toEqual([...Array(100).fill('probe'), ...Array(30).fill('fine-tune')]);

@@ -62,7 +62,7 @@ describe.skipIf(!hasCuda)(`tensors on a GPU${why}`, () => {
       expect(g.toArray(), dtype).toEqual(x.toArray());
       expect(g.T.cpu().toArray(), `${dtype} transposed`).toEqual(x.T.toArray());
       expect(g.T.dataSync(), `${dtype} dataSync of a view`).toEqual(x.T.contiguous().dataSync());
-      expect(g.select(1, 2).item()).toEqual(x.select(1, 2).item());
+      expect(g.select(0, 1).select(0, 2).item(), `${dtype} item at an offset`).toEqual(x.select(0, 1).select(0, 2).item());
     }
     const y = tensor([[1, 2], [3, 4]], { device: 'cuda' });
     expect(y.device).toBe('cuda:0');

@@ -63,6 +63,8 @@ export abstract class Classifier extends Module {
       if (head.bias !== null) constant_(head.bias, 0);
     }
     head.training = old.training;
+    // Initialised on the host (the same numbers on every device), then placed beside the backbone.
+    head.to(old.device);
     this.setHead(head);
     old.dispose();
     return head;

@@ -349,6 +349,25 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /**
+   * Where the module's parameters and buffers are: the device of the first one ('cpu' for a module
+   * without any). Throws when they are split over devices, since no forward pass could run.
+   * @example
+   * const x = imagesToTensor(batch, model.device);
+   */
+  get device(): Device {
+    let first: Tensor | undefined;
+    const check = (name: string, t: Tensor): void => {
+      if (first === undefined) first = t;
+      else if (t.device !== first.device) {
+        throw new Error(`${this.constructor.name}.device: tensors are on different devices (${first.device}, ${t.device} for '${name}'); move the module with .to(device)`);
+      }
+    };
+    for (const [name, p] of this.namedParameters()) check(name, p);
+    for (const [name, b] of this.namedBuffers()) check(name, b);
+    return first?.device ?? 'cpu';
+  }
+
+  /**
    * Number of parameter elements (all, or only trainable ones).
    * @example
    * resnet18().numParameters(); // 11689512

@@ -2,6 +2,7 @@
  * TrainingArguments: the settings of a {@link Trainer} run, with the familiar meanings of Hugging Face's
  * TrainingArguments in camelCase, their defaults, and up-front validation.
  */
+import type { Device } from '@graft/core';
 import type { Transform } from '@graft/data';
 import { SCHEDULE_NAMES, type ScheduleName } from './schedules.js';
 
@@ -60,11 +61,16 @@ export interface TrainingArguments {
   trainTransform?: Transform;
   /** Applied to evaluation and prediction items, e.g. toFloat(). */
   evalTransform?: Transform;
+  /**
+   * Where to train: 'cpu', 'cuda', 'cuda:N', or 'auto' (the first CUDA device when one is usable, else
+   * the CPU). The Trainer moves the model there when it is built. Default: wherever the model already is.
+   */
+  device?: Device | 'auto';
 }
 
 /** TrainingArguments with every default filled in. */
-export type ResolvedArguments = Required<Omit<TrainingArguments, 'maxSteps' | 'warmupSteps' | 'maxGradNorm' | 'earlyStoppingPatience' | 'resumeFromCheckpoint' | 'trainTransform' | 'evalTransform' | 'saveTotalLimit'>> &
-  Pick<TrainingArguments, 'maxSteps' | 'warmupSteps' | 'maxGradNorm' | 'earlyStoppingPatience' | 'resumeFromCheckpoint' | 'trainTransform' | 'evalTransform' | 'saveTotalLimit'>;
+export type ResolvedArguments = Required<Omit<TrainingArguments, 'maxSteps' | 'warmupSteps' | 'maxGradNorm' | 'earlyStoppingPatience' | 'resumeFromCheckpoint' | 'trainTransform' | 'evalTransform' | 'saveTotalLimit' | 'device'>> &
+  Pick<TrainingArguments, 'maxSteps' | 'warmupSteps' | 'maxGradNorm' | 'earlyStoppingPatience' | 'resumeFromCheckpoint' | 'trainTransform' | 'evalTransform' | 'saveTotalLimit' | 'device'>;
 
 /**
  * Fills in defaults and checks every setting; throws an Error naming the first bad one.
@@ -104,6 +110,9 @@ export function resolveArguments(input: TrainingArguments): ResolvedArguments {
   }
   if (!Number.isSafeInteger(a.seed)) fail('seed', 'must be a safe integer', a.seed);
   if (!Number.isInteger(a.dataloaderWorkers) || a.dataloaderWorkers < 0) fail('dataloaderWorkers', 'must be an integer >= 0', a.dataloaderWorkers);
+  if (a.device !== undefined && !(a.device === 'auto' || a.device === 'cpu' || /^cuda(:\d+)?$/.test(a.device))) {
+    fail('device', "must be 'cpu', 'cuda', 'cuda:N' or 'auto'", a.device);
+  }
   if ((a.loadBestModelAtEnd || a.earlyStoppingPatience !== undefined) && a.evalStrategy === 'no') {
     fail(a.loadBestModelAtEnd ? 'loadBestModelAtEnd' : 'earlyStoppingPatience', "needs evaluations: set evalStrategy to 'steps' or 'epoch'", true);
   }

@@ -9,7 +9,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Adam, AdamW, SGD, clipGradNorm, defaultGenerator, functional as F, loadCheckpoint, noGrad, saveCheckpoint, tensor, tidy,
+  Adam, AdamW, SGD, clipGradNorm, cudaDeviceAvailable, defaultGenerator, functional as F, loadCheckpoint, noGrad, saveCheckpoint, tensor, tidy,
   type Hyper, type Module, type Optimizer, type Tensor,
 } from '@graft/core';
 import { Subset, batchToTensors, createLoader, imagesToTensor, type DataLoader, type Batch, type Dataset, type UnlabelledDataset } from '@graft/data';
@@ -102,7 +102,8 @@ interface TrainerState {
 }
 
 /**
- * Trains and evaluates a classifier.
+ * Trains and evaluates a classifier. Batches go to the model's device: move the model first
+ * (`model.to('cuda')`) or set `args.device`.
  * @example
  * const trainer = new Trainer({ model, args: { outputDir: 'runs/ft', numTrainEpochs: 5, evalStrategy: 'epoch' }, trainData, evalData });
  * const result = await trainer.train();
@@ -119,6 +120,7 @@ export class Trainer {
     this.options = options;
     this.model = options.model;
     this.args = resolveArguments(options.args);
+    if (this.args.device !== undefined) this.model.to(this.args.device === 'auto' ? (cudaDeviceAvailable() ? 'cuda' : 'cpu') : this.args.device);
     if (this.args.evalStrategy !== 'no' && !options.evalData) {
       throw new Error(`Trainer: evalStrategy '${this.args.evalStrategy}' needs evalData`);
     }
@@ -242,7 +244,7 @@ export class Trainer {
     let classes = 0;
     try {
       for await (const batch of loader.epoch(0)) {
-        const logits = tidy(() => noGrad(() => this.model.forward(imagesToTensor(batch)).dataSync().slice()));
+        const logits = tidy(() => noGrad(() => this.model.forward(imagesToTensor(batch, this.model.device)).dataSync().slice()));
         classes = logits.length / batch.indices.length;
         chunks.push(logits);
         if ('labels' in batch && batch.labels) labels.push(...(batch.labels as Int32Array));
@@ -261,7 +263,7 @@ export class Trainer {
   /** Forward and backward of one batch: its mean loss and how many of its items the logits got right. */
   private accumulate(batch: Batch): { loss: number; right: number } {
     return tidy(() => {
-      const { images, labels } = batchToTensors(batch);
+      const { images, labels } = batchToTensors(batch, this.model.device);
       const logits = this.model.forward(images);
       const loss = F.crossEntropy(logits, labels, { labelSmoothing: this.args.labelSmoothing });
       const scaled = this.args.gradientAccumulationSteps > 1 ? loss.div(this.args.gradientAccumulationSteps) : loss;
@@ -399,7 +401,7 @@ function newestCheckpoint(dir: string): string | undefined {
 
 async function firstBatchWidth(loader: DataLoader<Batch>, model: ClassifierModule): Promise<number> {
   for await (const batch of loader.epoch(0)) {
-    return tidy(() => noGrad(() => model.forward(imagesToTensor(batch)).shape[1] ?? 0));
+    return tidy(() => noGrad(() => model.forward(imagesToTensor(batch, model.device)).shape[1] ?? 0));
   }
   return 0;
 }

@@ -2,7 +2,7 @@
  * Pieces shared by the pre-training objectives: options, the seeded SGD loop, accuracy on a labelled
  * set, and the backbone's state dict (the model's without its head).
  */
-import { SGD, noGrad, tidy, type Classifier, type StateDict, type Tensor } from '@graft/core';
+import { SGD, noGrad, tidy, type Classifier, type Device, type StateDict, type Tensor } from '@graft/core';
 import { createLoader, imagesToTensor, stack, type Dataset, type ImageArray, type Transform, type UnlabelledBatch, type UnlabelledDataset, type UnlabelledSample } from '@graft/data';
 import { LRScheduler } from '../schedules.js';
 
@@ -75,13 +75,13 @@ export function unstack(batch: UnlabelledBatch): UnlabelledSample[] {
 }
 
 /**
- * Stacks items (already transformed to float32) into an input tensor.
+ * Stacks items (already transformed to float32) into an input tensor on `device` (default the CPU).
  * @example
- * const x = itemsToTensor(items, batch.indices); // (N, C, H, W)
+ * const x = itemsToTensor(items, batch.indices, model.device); // (N, C, H, W)
  */
-export function itemsToTensor(items: UnlabelledSample[], indices: Int32Array): Tensor {
+export function itemsToTensor(items: UnlabelledSample[], indices: Int32Array, device: Device = 'cpu'): Tensor {
   const { images, shape } = stack(items, indices);
-  return imagesToTensor({ images, shape, indices });
+  return imagesToTensor({ images, shape, indices }, device);
 }
 
 /**
@@ -143,7 +143,7 @@ export async function sourceAccuracy(model: Classifier, data: Dataset, transform
   try {
     for await (const batch of createLoader(data, { batchSize, transform })) {
       correct += tidy(() => noGrad(() => {
-        const predicted = model.forward(imagesToTensor(batch)).argmax(1).dataSync<'int32'>();
+        const predicted = model.forward(imagesToTensor(batch, model.device)).argmax(1).dataSync<'int32'>();
         return batch.labels.reduce((n, label, i) => n + (predicted[i] === label ? 1 : 0), 0);
       }));
     }

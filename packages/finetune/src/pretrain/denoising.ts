@@ -70,7 +70,7 @@ function probe(model: FeatureMapClassifier, shape: readonly number[]): { channel
   try {
     return tidy(() => noGrad(() => {
       const [c, h, w] = shape as [number, number, number];
-      const fm = model.featureMap(zeros([1, c, h, w]));
+      const fm = model.featureMap(zeros([1, c, h, w], { device: model.device }));
       const [, fc, fh, fw] = fm.shape as [number, number, number, number];
       const ups = Math.log2(h / fh);
       if (!Number.isInteger(ups) || h !== fh * 2 ** ups || w !== fw * 2 ** ups) {
@@ -99,14 +99,14 @@ export async function pretrainDenoising(
   const shape = data.get(0).shape;
   if (shape.length !== 3) throw new Error(`pretrainDenoising: expected images [C, H, W], got [${shape.join(', ')}]`);
   const { channels, ups } = probe(model, shape);
-  const decoder = new ConvDecoder(channels, shape[0] as number, ups);
+  const decoder = new ConvDecoder(channels, shape[0] as number, ups).to(model.device);
   const seed = options.seed ?? 0;
   let step = 0;
   model.train();
   decoder.train();
   const run = await runLoop<UnlabelledBatch>([...model.backboneParameters(), ...decoder.parameters()], data, options, (batch, epoch) => {
-    const clean = itemsToTensor(transformItems(unstack(batch), batch.indices, options.transform, seed, epoch), batch.indices);
-    const noise = randn(clean.shape, { std: noiseStd, seed: seed * 1_000_003 + step++ });
+    const clean = itemsToTensor(transformItems(unstack(batch), batch.indices, options.transform, seed, epoch), batch.indices, model.device);
+    const noise = randn(clean.shape, { std: noiseStd, seed: seed * 1_000_003 + step++, device: clean.device });
     return F.mseLoss(decoder.forward(model.featureMap(clean.add(noise))), clean);
   });
   return { run, decoder };

@@ -18,7 +18,7 @@ async function featuresOf(model: Classifier, data: Dataset, transform: Transform
   const parts: Tensor[] = [];
   for await (const batch of createLoader(data, { batchSize, transform })) {
     parts.push(keep(tidy(() => noGrad(() => {
-      const f = model.features(imagesToTensor(batch));
+      const f = model.features(imagesToTensor(batch, model.device));
       return f.div(f.mul(f).sum(1, { keepdim: true }).add(1e-12).sqrt());
     }))));
   }

@@ -55,8 +55,8 @@ export function ntXent(z1: Tensor, z2: Tensor, temperature: number): Tensor {
     selfMask[i * 2 * n + i] = -1e9; // a view is not its own negative: exp(-1e9) is 0
     targets[i] = i < n ? i + n : i - n;
   }
-  const logits = z.matmul(z.transpose(0, 1)).div(temperature).add(fromArray(selfMask, { shape: [2 * n, 2 * n] }));
-  return F.crossEntropy(logits, fromArray(targets, { shape: [2 * n] }));
+  const logits = z.matmul(z.transpose(0, 1)).div(temperature).add(fromArray(selfMask, { shape: [2 * n, 2 * n], device: z.device }));
+  return F.crossEntropy(logits, fromArray(targets, { shape: [2 * n], device: z.device }));
 }
 
 /** Options of {@link pretrainSimclr}. */
@@ -84,7 +84,7 @@ export async function pretrainSimclr(
   const temperature = options.temperature ?? 0.5;
   if (!(temperature > 0)) throw new Error(`pretrainSimclr: temperature must be positive, got ${temperature}`);
   const width = model.head.inFeatures;
-  const head = new ProjectionHead(width, options.projectionHidden ?? width, options.projectionDim ?? 32);
+  const head = new ProjectionHead(width, options.projectionHidden ?? width, options.projectionDim ?? 32).to(model.device);
   const seed = options.seed ?? 0;
   model.train();
   head.train();
@@ -92,8 +92,8 @@ export async function pretrainSimclr(
   const run = await runLoop<UnlabelledBatch>(params, data, options, (batch, epoch) => {
     const items = unstack(batch);
     const n = items.length;
-    const x1 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch), batch.indices);
-    const x2 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch + 1), batch.indices);
+    const x1 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch), batch.indices, model.device);
+    const x2 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch + 1), batch.indices, model.device);
     const z = head.forward(model.features(cat([x1, x2], 0)));
     return ntXent(z.narrow(0, 0, n), z.narrow(0, n, n), temperature);
   });

@@ -32,7 +32,7 @@ export async function pretrainSupervised(model: Classifier, train: Dataset, opti
   const labelSmoothing = options.labelSmoothing ?? 0;
   model.train();
   return runLoop<Batch>(model.parameters(), train, options, (batch) => {
-    const { images, labels } = batchToTensors(batch);
+    const { images, labels } = batchToTensors(batch, model.device);
     return F.crossEntropy(model.forward(images), labels, { labelSmoothing });
   }, options.transform);
 }

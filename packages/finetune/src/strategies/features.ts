@@ -20,14 +20,14 @@ export interface ExtractFeaturesOptions {
 
 /** Cached features and their labels. */
 export interface FeatureSet {
-  /** (N, D) float32; the caller disposes it. */
+  /** (N, D) float32 on the model's device; the caller disposes it. */
   features: Tensor;
   labels: Int32Array;
 }
 
 /**
  * Runs the backbone (`model.features`) over `data` in evaluation mode, without gradients, and
- * returns the (N, D) features with the labels. The model's train/eval mode is restored afterwards.
+ * returns the (N, D) features, on the model's device, with the labels. The model's train/eval mode is restored afterwards.
  * @example
  * const { features, labels } = await extractFeatures(model, split.labelled, { transform: plain });
  * features.shape; // [50, 64]
@@ -47,7 +47,7 @@ export async function extractFeatures(model: Classifier, data: TransferData, opt
   try {
     for await (const batch of loader.epoch(0)) {
       const values = tidy(() => noGrad(() => {
-        const f = model.features(imagesToTensor(batch));
+        const f = model.features(imagesToTensor(batch, model.device));
         width = f.shape[1] ?? 0;
         return Float32Array.from(f.contiguous().dataSync<'float32'>());
       }));
@@ -62,5 +62,5 @@ export async function extractFeatures(model: Classifier, data: TransferData, opt
   const all = new Float32Array(dataset.length * width);
   let at = 0;
   for (const c of chunks) { all.set(c, at); at += c.length; }
-  return { features: tensor(all, { shape: [dataset.length, width] }), labels };
+  return { features: tensor(all, { shape: [dataset.length, width], device: model.device }), labels };
 }

@@ -8,7 +8,7 @@
  * backbone; the standardisation is folded into the head's weights afterwards, so the model needs
  * no extra layer: W' = W / s, b' = b - W' m.
  */
-import { AdamW, cat, functional as F, noGrad, tensor, tidy, type Classifier, type Tensor } from '@graft/core';
+import { AdamW, cat, copyInto, functional as F, noGrad, tensor, tidy, type Classifier, type Tensor } from '@graft/core';
 import { Rng, Subset, compose, dtypeOf, permutation, randAugment, type Dataset, type Sample, type Transform } from '@graft/data';
 import { argmaxRows, classificationReport } from '../metrics.js';
 import type { Metrics } from '../trainer.js';
@@ -184,10 +184,10 @@ function trainHead(
       for (let start = 0; start < n; start += s.batchSize) {
         const idx = order.subarray(start, Math.min(n, start + s.batchSize));
         const step = tidy(() => {
-          const rows = x.indexSelect(0, tensor(idx, { shape: [idx.length], dtype: 'int32' }));
+          const rows = x.indexSelect(0, tensor(idx, { shape: [idx.length], dtype: 'int32', device: x.device }));
           const target = Int32Array.from(idx, (i) => labels[i] as number);
           const logits = head.forward(rows);
-          const loss = F.crossEntropy(logits, tensor(target, { shape: [idx.length], dtype: 'int32' }));
+          const loss = F.crossEntropy(logits, tensor(target, { shape: [idx.length], dtype: 'int32', device: x.device }));
           loss.backward();
           optimizer.step();
           optimizer.zeroGrad();
@@ -256,13 +256,18 @@ function identityMoments(d: number): { mean: Float32Array; std: Float32Array } {
 
 function standardised(x: Tensor, mean: Float32Array, std: Float32Array): Tensor {
   const d = mean.length;
-  return tidy(() => x.sub(tensor(mean, { shape: [1, d] })).div(tensor(std, { shape: [1, d] })));
+  return tidy(() => x.sub(tensor(mean, { shape: [1, d], device: x.device })).div(tensor(std, { shape: [1, d], device: x.device })));
 }
 
-/** Rewrites the head so that head(x) equals the trained head applied to (x - mean) / std. */
+/**
+ * Rewrites the head so that head(x) equals the trained head applied to (x - mean) / std. The new
+ * values are computed on the host from copies and written back with copyInto, which reaches a head
+ * on any device (writing into `dataSync()`'s array changes a GPU tensor's host copy only).
+ */
 function foldStandardisation(model: Classifier, mean: Float32Array, std: Float32Array): void {
   const { weight, bias } = model.head;
-  const w = weight.dataSync<'float32'>();
+  const w = Float32Array.from(weight.dataSync<'float32'>());
+  const b = bias === null ? null : Float32Array.from(bias.dataSync<'float32'>());
   const d = mean.length;
   const classes = w.length / d;
   for (let k = 0; k < classes; k++) {
@@ -272,6 +277,12 @@ function foldStandardisation(model: Classifier, mean: Float32Array, std: Float32
       w[k * d + j] = scaled;
       shift += scaled * (mean[j] as number);
     }
-    if (bias !== null) { const b = bias.dataSync<'float32'>(); b[k] = (b[k] as number) - shift; }
+    if (b !== null) b[k] = (b[k] as number) - shift;
   }
+  noGrad(() => {
+    tidy(() => {
+      copyInto(weight, tensor(w, { shape: [...weight.shape] }));
+      if (bias !== null && b !== null) copyInto(bias, tensor(b, { shape: [...bias.shape] }));
+    });
+  });
 }

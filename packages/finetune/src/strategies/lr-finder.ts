@@ -123,7 +123,7 @@ function buildOptimizer(name: OptimizerName, groups: Array<{ params: Tensor[]; l
 
 function trainStep(model: Classifier, optimizer: SGD | Adam | AdamW, batch: Batch): number {
   return tidy(() => {
-    const { images, labels } = batchToTensors(batch);
+    const { images, labels } = batchToTensors(batch, model.device);
     const loss = F.crossEntropy(model.forward(images), labels);
     loss.backward();
     optimizer.step();

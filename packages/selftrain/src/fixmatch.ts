@@ -119,10 +119,11 @@ export async function fixMatch(o: FixMatchOptions): Promise<FixMatchResult> {
 }
 
 function fixMatchLoss(model: ClassifierModule, l: Batch, w: UnlabelledBatch, s: UnlabelledBatch, o: FixMatchOptions, step: number, totalSteps: number, optimizer: SGD): FixMatchStep {
-  const { images: xl, labels } = batchToTensors(l);
+  const device = model.device;
+  const { images: xl, labels } = batchToTensors(l, device);
   const nl = l.indices.length;
   const nu = w.indices.length;
-  const logits = model.forward(cat([xl, imagesToTensor(w), imagesToTensor(s)], 0));
+  const logits = model.forward(cat([xl, imagesToTensor(w, device), imagesToTensor(s, device)], 0));
   const c = logits.shape[1] ?? 0;
   const supervised = logits.narrow(0, 0, nl).logSoftmax(1).mul(oneHot(labels, c)).sum(1).neg().mean();
   const weakLogits = noGrad(() => logits.narrow(0, nl, nu).detach().dataSync().slice());
@@ -131,9 +132,9 @@ function fixMatchLoss(model: ClassifierModule, l: Batch, w: UnlabelledBatch, s: 
   const mask = Float32Array.from(confidence, (p) => (p >= threshold ? 1 : 0));
   const targets = new Float32Array(nu * c);
   predicted.forEach((k, i) => { targets[i * c + k] = 1; });
-  const perItem = logits.narrow(0, nl + nu, nu).logSoftmax(1).mul(tensor(targets, { shape: [nu, c] })).sum(1).neg();
+  const perItem = logits.narrow(0, nl + nu, nu).logSoftmax(1).mul(tensor(targets, { shape: [nu, c], device })).sum(1).neg();
   // Divided by all mu*B items, not the confident ones: the unlabelled loss grows as confidence spreads (the paper's choice).
-  const unlabelled = perItem.mul(tensor(mask, { shape: [nu] })).sum().div(nu);
+  const unlabelled = perItem.mul(tensor(mask, { shape: [nu], device })).sum().div(nu);
   const loss = supervised.add(unlabelled.mul(o.unlabelledWeight ?? 1));
   loss.backward();
   noGrad(() => optimizer.step());
@@ -146,5 +147,5 @@ function oneHot(labels: Tensor, c: number): Tensor {
   const values = labels.dataSync();
   const out = new Float32Array(values.length * c);
   values.forEach((k, i) => { out[i * c + Number(k)] = 1; });
-  return tensor(out, { shape: [values.length, c] });
+  return tensor(out, { shape: [values.length, c], device: labels.device });
 }

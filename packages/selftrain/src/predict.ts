@@ -43,7 +43,7 @@ export async function predictLogits(model: ClassifierModule, data: Dataset | Unl
   try {
     for await (const batch of loader.epoch(0)) {
       const rows = tidy(() => noGrad(() => {
-        const y: Tensor = model.forward(imagesToTensor(batch));
+        const y: Tensor = model.forward(imagesToTensor(batch, model.device));
         return { width: y.shape[1] ?? 0, values: y.dataSync().slice() };
       }));
       if (logits === undefined) {

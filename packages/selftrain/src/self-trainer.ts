@@ -53,7 +53,7 @@ export interface SelfTrainerOptions {
   valTolerance?: number;
   /** Ground truth of the pool for the report; default: the pool's groundTruthForAnalysis() when it has one. */
   groundTruth?: ArrayLike<number>;
-  /** Makes each student: the same architecture or a larger one, e.g. a ResNet-20 with the pretrained backbone loaded. */
+  /** Makes each student: the same architecture or a larger one, e.g. a ResNet-20 with the pretrained backbone loaded. Students are moved to `model`'s device. */
   createStudent: () => ClassifierModule | Promise<ClassifierModule>;
   /** 'teacher' (default): the student starts from the teacher's weights (same architecture); 'fresh': as createStudent made it. */
   studentInit?: 'teacher' | 'fresh';
@@ -139,7 +139,7 @@ export class SelfTrainer {
   async run(): Promise<SelfTrainingResult> {
     const o = this.o;
     const { train, validation } = this.splitLabelled();
-    const firstStudent = await o.createStudent();
+    const firstStudent = await this.createStudent();
     try {
       await checkWidths(o.model, firstStudent, o.pool, train, o.transforms);
     } catch (e) {
@@ -155,7 +155,7 @@ export class SelfTrainer {
     let peak = best.validation.accuracy;
     const tolerance = o.valTolerance ?? 1 / validation.length;
     for (let r = 1; r <= (o.rounds ?? 2); r++) {
-      const student = r === 1 ? firstStudent : await o.createStudent();
+      const student = r === 1 ? firstStudent : await this.createStudent();
       const report = await this.studentRound(r, teacher, student, train, validation, peak - tolerance).catch((e: unknown) => {
         student.dispose();
         throw e;
@@ -179,6 +179,14 @@ export class SelfTrainer {
       throw new Error(`SelfTrainer: valFraction ${o.valFraction ?? 0.2} of ${o.labelled.length} labelled items leaves an empty part; pass validation data or change valFraction`);
     }
     return { train, validation: val };
+  }
+
+  /** A new student from createStudent, placed on the device of the round-0 model. */
+  private async createStudent(): Promise<ClassifierModule> {
+    const student = await this.o.createStudent();
+    const device = this.o.model.device;
+    if (student.device !== device) student.to(device);
+    return student;
   }
 
   private evaluate(model: ClassifierModule, data: Dataset): Promise<EvalResult> {
@@ -295,7 +303,7 @@ export async function outputWidth(model: ClassifierModule, data: Dataset | Unlab
   const wasTraining = model.training;
   model.eval();
   try {
-    return tidy(() => noGrad(() => model.forward(imagesToTensor({ ...batch, indices: Int32Array.from([0]) })).shape[1] ?? 0));
+    return tidy(() => noGrad(() => model.forward(imagesToTensor({ ...batch, indices: Int32Array.from([0]) }, model.device)).shape[1] ?? 0));
   } finally {
     if (wasTraining) model.train();
   }

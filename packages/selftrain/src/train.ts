@@ -112,7 +112,7 @@ export async function trainOnTargets(model: ClassifierModule, set: TargetSet, op
       epochLoss = 0; epochSteps = 0;
       for await (const batch of loader.epoch(epoch)) {
         const loss = tidy(() => {
-          const l = batchLoss(model, imagesToTensor(batch), batch.indices, set, options, seed * 1_000_003 + step);
+          const l = batchLoss(model, imagesToTensor(batch, model.device), batch.indices, set, options, seed * 1_000_003 + step);
           l.backward();
           noGrad(() => optimizer.step());
           optimizer.zeroGrad();
@@ -177,12 +177,12 @@ function batchLoss(model: ClassifierModule, x: Tensor, rows: Int32Array, set: Ta
   if (logits.shape[1] !== c) throw new Error(`trainOnTargets: the model predicts ${logits.shape[1]} classes but the targets have ${c}`);
   let logProbs = logits.logSoftmax(1);
   if (tempered.some((t) => t === 1)) {
-    const mask = tensor(tempered, { shape: [b, 1] });
+    const mask = tensor(tempered, { shape: [b, 1], device: x.device });
     logProbs = logProbs.mul(mask.neg().add(1)).add(logits.div(temperature).logSoftmax(1).mul(mask));
   }
-  const perItem = logProbs.mul(tensor(targets, { shape: [b, c] })).sum(1).neg();
+  const perItem = logProbs.mul(tensor(targets, { shape: [b, c], device: x.device })).sum(1).neg();
   const total = weights.reduce((a, v) => a + v, 0);
-  return perItem.mul(tensor(scaled, { shape: [b] })).sum().div(total);
+  return perItem.mul(tensor(scaled, { shape: [b], device: x.device })).sum().div(total);
 }
 
 /**

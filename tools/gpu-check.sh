@@ -10,8 +10,9 @@
 #   2. the addon: cmake-js with GRAFT_CUDA=ON (CMAKE_BUILD_PARALLEL_LEVEL defaults to 16)
 #   3. the TypeScript builds the benchmarks import (native/dist, packages/core/dist)
 #   4. what the addon sees (capabilities: CUDA devices, or why there are none)
-#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose
-#   6. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager)
+#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda.test.ts), verbose
+#   6. the main job on the GPU: `graft quickstart --device cuda --json` (all packages built first)
+#   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager)
 #      and cuda_gemm; skipped with GPU_CHECK_BENCH=0
 # Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
 # Exit status: 0 when every step passed, else 1; the summary at the end names the failed steps.
@@ -60,8 +61,13 @@ capabilities() {
 }
 
 cuda_tests() {
-  npx vitest run native/test/cuda*.test.ts packages/core/test/cuda*.test.ts --reporter=verbose \
+  npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts --reporter=verbose \
     --reporter=json --outputFile.json="$out/vitest-cuda.json"
+}
+
+quickstart_on_gpu() {
+  npm run build --silent && time node packages/cli/dist/bin.js quickstart --device cuda --json \
+    --output-dir "$out/quickstart-cuda" >"$out/quickstart-cuda.json"
 }
 
 benchmarks() {
@@ -80,6 +86,7 @@ fi
 step "TypeScript builds (native, core)" "$out/tsc.log" npx tsc -b native packages/core
 step "capabilities" "$out/capabilities.log" capabilities
 step "CUDA test suites" "$out/vitest-cuda.log" cuda_tests
+step "quickstart --device cuda" "$out/quickstart-cuda.log" quickstart_on_gpu
 if [[ "${GPU_CHECK_BENCH:-1}" != 0 ]]; then
   step "benchmarks (train_cuda, cuda_gemm)" "$out/bench.log" benchmarks
 fi

@@ -3,8 +3,7 @@
  * does not fit lists the mismatched tensors), the device check, and frozen batch-norm statistics.
  */
 import { existsSync } from 'node:fs';
-import { BatchNorm2d, Module, loadPretrained, manualSeed, resnet20, resnet32, resnet56, type ResNet, type Tensor } from '@graft/core';
-import { capabilities } from '@graft/native';
+import { BatchNorm2d, Module, cudaDeviceAvailable, loadPretrained, manualSeed, parseDevice, resnet20, resnet32, resnet56, type Device, type ResNet, type Tensor } from '@graft/core';
 import { UsageError } from './parse.js';
 
 /** Architectures the CLI trains. */
@@ -13,15 +12,17 @@ export type ModelName = 'resnet20' | 'resnet32' | 'resnet56';
 const BUILDERS: Record<ModelName, typeof resnet20> = { resnet20, resnet32, resnet56 };
 
 /**
- * A fresh ResNet for 1x28x28 images with a seeded initialisation.
+ * A fresh ResNet for 1x28x28 images with a seeded initialisation, on `device` (default the CPU).
+ * The weights are drawn on the host and then moved, so a seed gives the same start on every device.
  * @example
  * const model = buildModel('resnet20', 5, 0);
+ * const onGpu = buildModel('resnet20', 5, 0, 'cuda:0');
  */
-export function buildModel(name: ModelName, numClasses: number, seed: number): ResNet {
+export function buildModel(name: ModelName, numClasses: number, seed: number, device: Device = 'cpu'): ResNet {
   const build = BUILDERS[name];
   if (!build) throw new UsageError(`--model must be one of ${Object.keys(BUILDERS).join(', ')}, got '${name}'`);
   manualSeed(seed);
-  return build({ inChannels: 1, numClasses });
+  return build({ inChannels: 1, numClasses }).to(device);
 }
 
 /**
@@ -40,20 +41,21 @@ export async function loadWeights(model: ResNet, file: string, options: { skipHe
 }
 
 /**
- * Checks --device against this build: 'cpu' and 'auto' run on the CPU; 'cuda' or 'cuda:N' need a
- * CUDA device, and @graft/core's models run on the CPU in this build, so those are refused clearly.
+ * The device --device names: 'cpu'; 'cuda' or 'cuda:N', which must exist (else an error saying why:
+ * built without CUDA, no device, or no such index); 'auto' (the default): the first CUDA device when
+ * one is usable, else the CPU.
  * @example
- * resolveDevice('auto'); // 'cpu'
+ * resolveDevice('auto'); // 'cpu' on a machine without a GPU, 'cuda:0' with one
  */
-export function resolveDevice(flag: string | undefined): 'cpu' {
+export function resolveDevice(flag: string | undefined): Device {
   const device = flag ?? 'auto';
-  if (device === 'cpu' || device === 'auto') return 'cpu';
-  if (!/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${device}'`);
-  const caps = capabilities();
-  if (!caps.cudaCompiled || caps.cudaDevices.length === 0) {
-    throw new Error(`--device ${device}: no CUDA device available (${caps.cudaCompiled ? caps.cudaUnavailableReason || 'none found' : 'the native addon was built without CUDA'}); use --device cpu`);
+  if (device === 'auto') return cudaDeviceAvailable() ? 'cuda:0' : 'cpu';
+  if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${device}'`);
+  try {
+    return parseDevice(device, `--device ${device}`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; use --device cpu`);
   }
-  throw new Error(`--device ${device}: training models on CUDA is not available in @graft/core of this build; use --device cpu`);
 }
 
 /**

@@ -23,7 +23,7 @@ const COMMON: readonly FlagSpec[] = [
 
 /** Loads a full model (with head) and the class list it predicts. */
 async function loadModel(f: Record<string, FlagValue>, command: string) {
-  resolveDevice(stringFlag(f, 'device'));
+  const device = resolveDevice(stringFlag(f, 'device'));
   const weights = stringFlag(f, 'weights');
   if (!weights) throw new UsageError(`'${command}' needs --weights FILE`, command);
   const { tensors } = await readSafetensors(weights).catch((e: Error) => { throw new Error(`cannot read weights ${weights}: ${e.message}`); });
@@ -32,7 +32,7 @@ async function loadModel(f: Record<string, FlagValue>, command: string) {
   const outputs = head.shape[0] as number;
   const classes = classesFlag(f, outputs === 10 ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : outputs === 5 ? [5, 6, 7, 8, 9] : []);
   if (classes.length !== outputs) throw new UsageError(`the head predicts ${outputs} classes; give --classes with ${outputs} Fashion-MNIST classes`, command);
-  const model = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, outputs, 0);
+  const model = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, outputs, 0, device);
   await loadWeights(model, weights, { skipHead: false });
   return { model, classes, names: classes.map((c) => FASHION_MNIST_CLASSES[c] ?? String(c)) };
 }

@@ -3,7 +3,7 @@
  * the Trainer, a progress bar, Ctrl-C checkpoints and --resume; writes metrics.json and model.safetensors.
  */
 import { join } from 'node:path';
-import { saveTensors } from '@graft/core';
+import { saveTensors, type Device } from '@graft/core';
 import { Trainer, classificationReport, confusionMatrix, writeJsonAtomic, type TrainingArguments } from '@graft/finetune';
 import { EVAL_TRANSFORM, TRAIN_TRANSFORM, loadTransferData } from '../data.js';
 import { DATA_FLAGS, MODEL_FLAGS, TARGET_FLAGS, TRAINING_FLAGS, checkFlagRange, checkTrainingArguments, classesFlag, numberFlag, stringFlag, trainingArgumentsFrom } from '../flags.js';
@@ -26,24 +26,25 @@ export function outputDirFor(flags: Record<string, FlagValue>, kind: string): st
   return dir ?? timestampedDir(kind);
 }
 
-async function prepare(f: Record<string, FlagValue>, strategy: Strategy, seed: number) {
+async function prepare(f: Record<string, FlagValue>, strategy: Strategy, seed: number, device: Device) {
   const data = await loadTransferData({
     classes: classesFlag(f), labelsPerClass: numberFlag(f, 'labelsPerClass', 10), seed, full: f['full'] === true, dataDir: stringFlag(f, 'dataDir'),
   });
-  const model = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, data.classNames.length, seed);
+  const model = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, data.classNames.length, seed, device);
   const weights = stringFlag(f, 'weights');
   if (strategy !== 'scratch') await loadWeights(model, weights as string, { skipHead: true });
   return { data, model };
 }
 
-/** Checks the flags that need no data: a mistake exits 2 before anything is read or trained. */
-function checkFlags(f: Record<string, FlagValue>, strategy: Strategy): void {
-  resolveDevice(stringFlag(f, 'device'));
+/** Checks the flags that need no data (a mistake exits 2 before anything is read or trained); returns the device. */
+function checkFlags(f: Record<string, FlagValue>, strategy: Strategy): Device {
+  const device = resolveDevice(stringFlag(f, 'device'));
   checkFlagRange(f, 'labelsPerClass', { atLeast: 1 });
   const weights = stringFlag(f, 'weights');
   if (strategy !== 'scratch' && !weights) throw new UsageError(`--strategy ${strategy} needs --weights FILE (a pretrained backbone)`, 'finetune');
   // Silently training from a random start while the user believes the weights are used would mislead.
   if (strategy === 'scratch' && weights) throw new UsageError('--strategy scratch starts from a random initialisation and takes no --weights', 'finetune');
+  return device;
 }
 
 function trainerArgs(f: Record<string, FlagValue>, outputDir: string, seed: number): TrainingArguments {
@@ -58,12 +59,12 @@ function trainerArgs(f: Record<string, FlagValue>, outputDir: string, seed: numb
 async function run(parsed: ParsedCommand, io: CliIo): Promise<number> {
   const f = parsed.flags;
   const strategy = (stringFlag(f, 'strategy') ?? 'fine-tune') as Strategy;
-  checkFlags(f, strategy);
+  const device = checkFlags(f, strategy);
   const outputDir = outputDirFor(f, 'finetune');
   const seed = numberFlag(f, 'seed', 0);
   const args = trainerArgs(f, outputDir, seed);
   checkTrainingArguments(args);
-  const { data, model } = await prepare(f, strategy, seed);
+  const { data, model } = await prepare(f, strategy, seed, device);
   const lr = args.learningRate ?? 0.02;
   if (strategy === 'linear-probe') { model.freeze(); model.unfreeze('fc'); }
   // Scratch trains batch norm as usual; the pretrained starts keep the backbone's statistics (see FrozenBatchNorm).

@@ -44,13 +44,13 @@ export const pretrainCommand: Command = {
   },
   async run(parsed, io) {
     const f = parsed.flags;
-    resolveDevice(stringFlag(f, 'device'));
+    const device = resolveDevice(stringFlag(f, 'device'));
     const options = pretrainOptions(f);
     if (options.dir !== undefined) requireFashionMnistDir(options.dir);
     else if (!options.bundled) requireFashionMnistDir(DEBIAN_FASHION_MNIST_DIR);
     const progress = new Progress({ write: io.stderr, isTTY: io.stderrIsTTY }, `pretrain ${options.task}`, { imagesPerStep: options.batchSize });
     const card = await pretrainFashionMnist({
-      ...options, command: `graft ${['pretrain', ...process.argv.slice(3)].join(' ')}`,
+      ...options, device, command: `graft ${['pretrain', ...process.argv.slice(3)].join(' ')}`,
       onStep: (s) => progress.update(s.step, s.totalSteps, s.loss),
     });
     const accuracy = card.sourceTestAccuracy === null ? 'not measured' : percent(card.sourceTestAccuracy);

@@ -114,7 +114,7 @@ export const quickstartCommand: Command = {
   },
   async run(parsed, io) {
     const f = parsed.flags;
-    resolveDevice(stringFlag(f, 'device'));
+    const device = resolveDevice(stringFlag(f, 'device'));
     const pretrained = (stringFlag(f, 'pretrained') ?? 'supervised') as keyof typeof SHIPPED_STARTS;
     const file = stringFlag(f, 'weights');
     const weights = file ?? SHIPPED_STARTS[pretrained];
@@ -124,7 +124,7 @@ export const quickstartCommand: Command = {
     const hook = new InterruptHook(io.stderr).install();
     try {
       const result = await runQuickstart({
-        outputDir: stringFlag(f, 'outputDir', timestampedDir('quickstart')), weights, start, compareStarts, model: 'resnet20' as ModelName,
+        outputDir: stringFlag(f, 'outputDir', timestampedDir('quickstart')), weights, start, compareStarts, model: 'resnet20' as ModelName, device,
         seed: numberFlag(f, 'seed', 0), labelsPerClass: numberFlag(f, 'labelsPerClass', 10), classes: classesFlag(f),
         full: f['full'] === true, dataDir: stringFlag(f, 'dataDir'), budget: devBudget(f),
         poolLimit: typeof f['devPool'] === 'number' ? f['devPool'] : undefined, testLimit: typeof f['devTest'] === 'number' ? f['devTest'] : undefined,

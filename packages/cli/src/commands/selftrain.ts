@@ -61,7 +61,7 @@ export const selftrainCommand: Command = {
   },
   async run(parsed, io) {
     const f = parsed.flags;
-    resolveDevice(stringFlag(f, 'device'));
+    const device = resolveDevice(stringFlag(f, 'device'));
     checkFlags(f);
     const weights = stringFlag(f, 'weights');
     if (!weights) throw new UsageError('selftrain needs --weights FILE (the pretrained backbone)', 'selftrain');
@@ -72,7 +72,7 @@ export const selftrainCommand: Command = {
       poolLimit: typeof f['devPool'] === 'number' ? f['devPool'] : undefined, testLimit: typeof f['devTest'] === 'number' ? f['devTest'] : undefined,
     });
     const make = async (): Promise<ResNet> => {
-      const m = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, data.classNames.length, seed);
+      const m = buildModel((stringFlag(f, 'model') ?? 'resnet20') as ModelName, data.classNames.length, seed, device);
       await loadWeights(m, weights, { skipHead: true });
       return m;
     };

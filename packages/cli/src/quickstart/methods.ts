@@ -8,7 +8,7 @@
  *   pseudo-labels and an honest validation stop) on a teacher fine-tuned the same way.
  * Each returns its trained model and scores; the caller disposes the model.
  */
-import { type ResNet } from '@graft/core';
+import { type Device, type ResNet } from '@graft/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '@graft/data';
 import {
   classificationReport, confusionMatrix, fineTune, linearProbe, trainFromScratch, Trainer, type EpochRecord, type TrainerCallbacks,
@@ -34,6 +34,8 @@ export interface MethodBudget {
 export interface MethodContext {
   data: TransferData;
   model: ModelName;
+  /** Where the models train. */
+  device: Device;
   /** The pretrained backbone the transfer methods start from. */
   weights: string;
   seed: number;
@@ -126,7 +128,7 @@ async function finish(method: MethodName, model: ResNet, curves: TrainingCurve[]
 
 /** A fresh model of the context's architecture with the pretrained backbone and a new head. */
 async function pretrained(ctx: MethodContext): Promise<ResNet> {
-  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed);
+  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed, ctx.device);
   await loadWeights(model, ctx.weights, { skipHead: true });
   return model;
 }
@@ -143,7 +145,7 @@ function probeEpochs(recorder: CurveRecorder): (e: EpochRecord) => void {
  */
 export async function runScratch(ctx: MethodContext): Promise<MethodOutcome> {
   const started = performance.now();
-  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed);
+  const model = buildModel(ctx.model, ctx.data.classNames.length, ctx.seed, ctx.device);
   const curve = new CurveRecorder('scratch');
   await trainFromScratch(model, ctx.data.labelled, {
     epochs: ctx.budget.scratchEpochs, transform: PREPROCESS, seed: ctx.seed, callbacks: curve.wrap(ctx.callbacks('scratch')),
@@ -229,7 +231,7 @@ export async function runSelfTraining(ctx: MethodContext): Promise<SelfTrainingO
   };
   const trainer = new SelfTrainer({
     model: await pretrained(ctx), labelled: ctx.data.labelled, pool: ctx.data.pool, test: ctx.data.test,
-    createStudent: () => buildModel(ctx.model, ctx.data.classNames.length, ctx.seed),
+    createStudent: () => buildModel(ctx.model, ctx.data.classNames.length, ctx.seed, ctx.device),
     transforms: viewTransforms({ mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD }),
     rounds: ctx.budget.selfTrainRounds, seed: ctx.seed,
     teacherFineTune: { epochs: ctx.budget.fineTuneEpochs, probe: { epochs: ctx.budget.probeEpochs }, onEpochEnd: probeEpochs(recorder(0)) },

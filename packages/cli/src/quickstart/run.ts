@@ -4,7 +4,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { saveTensors } from '@graft/core';
+import { saveTensors, type Device } from '@graft/core';
 import { FASHION_MNIST_CLASSES } from '@graft/data';
 import { writeJsonAtomic } from '@graft/finetune';
 import { capabilities } from '@graft/native';
@@ -29,6 +29,8 @@ export interface QuickstartOptions {
   /** Also run the linear probe and fine-tuning from these other starts (name -> weights file), for the report's comparison. */
   compareStarts?: Record<string, string>;
   model: ModelName;
+  /** Where the models train (default the CPU). */
+  device?: Device;
   seed: number;
   labelsPerClass: number;
   /** Target classes (Fashion-MNIST indices). */
@@ -85,7 +87,7 @@ function context(o: QuickstartOptions, data: MethodContext['data'], budget: Meth
   const phases = new Map<string, Progress>();
   const hook = o.interrupt?.callbacks() ?? {};
   return {
-    data, model: o.model, weights: o.weights, seed: o.seed, outputDir: o.outputDir, budget,
+    data, model: o.model, device: o.device ?? 'cpu', weights: o.weights, seed: o.seed, outputDir: o.outputDir, budget,
     interrupted: () => hook.shouldInterrupt?.() === true,
     callbacks(phase) {
       const progress = new Progress(o.progress, phase, phase === 'linear-probe' ? {} : { imagesPerStep: phase.startsWith('self-train round') ? 64 : 16 });
@@ -211,7 +213,7 @@ function buildReport(
     },
     methods, curves, selfTraining: rows,
     settings: {
-      model: `${o.model}, 1x28x28`, 'labels per class': o.labelsPerClass, seed: o.seed,
+      model: `${o.model}, 1x28x28`, device: o.device ?? 'cpu', 'labels per class': o.labelsPerClass, seed: o.seed,
       'scratch epochs': budget.scratchEpochs, 'linear-probe epochs (cached features, 16 views)': budget.probeEpochs, 'fine-tune epochs (after the probe)': budget.fineTuneEpochs,
       'self-training rounds (at most)': budget.selfTrainRounds, 'student epochs': budget.studentEpochs,
       'pseudo-labels per class': budget.pseudoPerClass === undefined ? 'balanced to the smallest class' : `at most ${budget.pseudoPerClass}`,

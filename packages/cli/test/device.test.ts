@@ -1,18 +1,16 @@
 // `--device` in the commands: 'cuda' trains every model of the quickstart and of finetune, selftrain,
 // eval and pretrain on the GPU. The CLI runs in this process on an emulated CUDA device (see
-// packages/core/test/emulated-cuda.ts): the device checks are the real ones and the kernels the
-// CPU's, so `--device cuda` must print what `--device cpu` prints, number for number.
+// packages/core/test/emulated-kernels.ts): the device checks and the CUDA backend are the real ones
+// and the kernels the CPU's, so `--device cuda` must print what `--device cpu` prints, number for number.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-native.js')).emulatedNative(await importOriginal()));
-import { useEmulatedCuda } from '../../core/test/emulated-cuda.js';
+vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-kernels.js')).emulatedKernels(await importOriginal()));
 import { main } from '../src/cli.js';
 import { resolveDevice } from '../src/model.js';
 
-useEmulatedCuda();
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const backbone = join(root, 'weights/resnet20-fmnist04-supervised.safetensors');

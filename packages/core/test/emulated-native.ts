@@ -1,5 +1,5 @@
 /**
- * The `@graft/native` half of the emulated CUDA device (see emulated-cuda.ts): the addon reports one
+ * The emulated CUDA device's runtime (its kernels are in emulated-kernels.ts): the addon reports one
  * CUDA device, "device" buffers are host blocks that only the CUDA entry points reach, and the fused
  * optimizer steps run the CPU kernels on them. This file imports nothing from `@graft/native` or
  * `@graft/core` at run time, because a `vi.mock` factory that loads it runs while they are loading.

@@ -1,23 +1,21 @@
 // Training on a CUDA device: the Trainer, the transfer strategies and the pre-training objectives
 // put every batch and every tensor they make on the model's device, read results back only through
 // dataSync/item, and move new modules (a replaced head, a projection head, a decoder) beside the
-// model. They run here on an emulated CUDA device (see packages/core/test/emulated-cuda.ts): the
-// device checks are the real ones and the kernels the CPU's, so each run must match the same run on
-// the CPU bit for bit. The CUDA kernels themselves are checked against the CPU where a GPU exists.
+// model. They run here on an emulated CUDA device (see packages/core/test/emulated-kernels.ts): the
+// device checks and the CUDA backend are the real ones and the kernels the CPU's, so each run must
+// match the same run on the CPU bit for bit. The CUDA kernels themselves are checked where a GPU exists.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-native.js')).emulatedNative(await importOriginal()));
+vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-kernels.js')).emulatedKernels(await importOriginal()));
 import { cifarResNet, manualSeed, resnet20, type Device, type Module, type ResNet } from '@graft/core';
-import { TensorDataset, compose, horizontalFlip, normalise, randomCrop, toFloat, withoutLabels } from '@graft/data';
-import { useEmulatedCuda } from '../../core/test/emulated-cuda.js';
+import { TensorDataset, batchToTensors, compose, horizontalFlip, imagesToTensor, normalise, randomCrop, stack, toFloat, withoutLabels } from '@graft/data';
 import {
   Trainer, extractFeatures, findLearningRate, fineTune, knnAccuracy, linearProbe, pretrainDenoising, pretrainFashionMnist,
   pretrainSimclr, pretrainSupervised, sourceAccuracy, trainFromScratch,
 } from '../src/index.js';
 
-useEmulatedCuda();
 
 /** n uint8 images 1x8x8 of `classes` classes: class k lights band k of rows, plus seeded noise. */
 function bands(n: number, classes: number, seed: number): TensorDataset {
@@ -48,6 +46,19 @@ function weights(model: Module): number[][] {
 async function onBoth<T>(body: (device: Device) => Promise<T>): Promise<[T, T]> {
   return [await body('cpu'), await body('cuda:0')];
 }
+
+describe('batches on a CUDA device', () => {
+  it('uint8 images travel as bytes and become the CPU floats there; labels follow', () => {
+    const data = bands(5, 3, 1);
+    const indices = Int32Array.from([0, 1, 2, 3, 4]);
+    const batch = { ...stack(Array.from(indices, (i) => data.get(i)), indices), labels: Int32Array.from(indices, (i) => data.label(i)) };
+    const onGpu = batchToTensors(batch, 'cuda:0');
+    expect([onGpu.images.device, onGpu.labels.device]).toEqual(['cuda:0', 'cuda:0']);
+    expect(onGpu.images.toArray()).toEqual(imagesToTensor(batch).toArray());
+    expect(onGpu.labels.toArray()).toEqual(Array.from(batch.labels));
+    expect(Math.max(...(onGpu.images.dataSync() as Float32Array))).toBeLessThanOrEqual(1);
+  });
+});
 
 describe('the Trainer on a CUDA device', () => {
   it('trains, evaluates, checkpoints and resumes where the model is, matching the CPU run', async () => {

@@ -1,16 +1,14 @@
 // Self-training on a CUDA device: the SelfTrainer (LP-FT teacher, pseudo-labels, students made on the
 // host and moved beside the teacher), FixMatch and distillation keep every tensor on the model's
-// device. They run here on an emulated CUDA device (see packages/core/test/emulated-cuda.ts): the
-// device checks are the real ones and the kernels the CPU's, so each run must match the same run on
-// the CPU bit for bit.
+// device. They run here on an emulated CUDA device (see packages/core/test/emulated-kernels.ts): the
+// device checks and the CUDA backend are the real ones and the kernels the CPU's, so each run must
+// match the same run on the CPU bit for bit.
 import { describe, expect, it, vi } from 'vitest';
-vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-native.js')).emulatedNative(await importOriginal()));
+vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-kernels.js')).emulatedKernels(await importOriginal()));
 import { SmallCNN, cifarResNet, manualSeed, type Device, type Module } from '@graft/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, UnlabelledPool, fashionMnist, filterClasses, sampleKPerClass } from '@graft/data';
-import { useEmulatedCuda } from '../../core/test/emulated-cuda.js';
 import { SelfTrainer, distill, fixMatch, viewTransforms } from '../src/index.js';
 
-useEmulatedCuda();
 
 const train = filterClasses(await fashionMnist({ split: 'train', bundled: true }), [5, 7, 9], { remap: true });
 const views = viewTransforms({ mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD });

@@ -109,7 +109,9 @@ const plumbing: Pick<Backend, 'fill' | 'copy' | 'cast' | 'unary' | 'unaryBackwar
     );
   },
   cast(src, dst, scale) {
-    cudaCast(ref(src), src.dtype, ref(dst), dst.dtype, src.numel, scale);
+    // The CPU kernel takes the scale as a float32 (1/255 rounded) and multiplies in double; the CUDA
+    // kernel multiplies by the double it is given, so it gets the same rounded scale for the same bits.
+    cudaCast(ref(src), src.dtype, ref(dst), dst.dtype, src.numel, Math.fround(scale));
   },
   unary(op, x, y, params) {
     cudaUnary(op, ref(x), ref(y), params);

@@ -1,0 +1,214 @@
+/**
+ * CUDA kernels emulated on the host, for checking `cuda_backend.ts` on machines without a GPU: each
+ * `cuda*` entry point of `@graft/native` that the CUDA backend calls runs the matching CPU kernel on
+ * typed-array views of the emulated device buffers (see emulated-native.ts). The views cover exactly
+ * the bytes the backend passes, so a slice that is too short, starts at the wrong element or has the
+ * wrong dtype makes the CPU kernel reject it or compute something else, and the results differ from
+ * the CPU backend's. What this cannot check is the CUDA code itself (native/src/cuda): the GPU suites do.
+ *
+ * Like emulated-native.ts, this file imports nothing at run time, since a `vi.mock` factory loads it.
+ * @example
+ * vi.mock('@graft/native', async (importOriginal) =>
+ *   (await import('./emulated-kernels.js')).emulatedKernels(await importOriginal()));
+ */
+import type * as Native from '@graft/native';
+import { emulatedNative, type EmulatedBuffer } from './emulated-native.js';
+
+type NativeModule = typeof Native;
+type Ref = Native.DeviceRef;
+type ViewCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
+
+function isSlice(ref: Ref): ref is Native.DeviceSlice {
+  return 'buffer' in ref;
+}
+
+function isRef(value: unknown): value is Ref {
+  return typeof value === 'object' && value !== null && ('host' in value || ('buffer' in value && 'byteOffset' in value));
+}
+
+/** A typed view of exactly the bytes `ref` names (a whole buffer, or a slice of one). */
+function view<T>(Ctor: ViewCtor<T>, ref: Ref): T {
+  const buffer = (isSlice(ref) ? ref.buffer : ref) as EmulatedBuffer;
+  if (buffer.disposed) throw new Error('emulated CUDA kernel: the device buffer was disposed');
+  const byteOffset = isSlice(ref) ? ref.byteOffset : 0;
+  const byteLength = isSlice(ref) ? ref.byteLength : buffer.bytes;
+  if (byteOffset % Ctor.BYTES_PER_ELEMENT !== 0 || byteLength % Ctor.BYTES_PER_ELEMENT !== 0) {
+    throw new Error(`emulated CUDA kernel: a slice at byte ${byteOffset} of ${byteLength} bytes is not made of ${Ctor.BYTES_PER_ELEMENT}-byte elements`);
+  }
+  return new Ctor(buffer.host, byteOffset, byteLength / Ctor.BYTES_PER_ELEMENT);
+}
+
+const f32 = (ref: Ref): Float32Array => view(Float32Array, ref);
+const i32 = (ref: Ref): Int32Array => view(Int32Array, ref);
+const u8 = (ref: Ref): Uint8Array => view(Uint8Array, ref);
+
+/** An argument object with each device buffer replaced by a float32 view (int32 for the named fields). */
+function onHost<T extends object>(args: T, int32Fields: readonly string[] = []): never {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) {
+    out[key] = isRef(value) ? (int32Fields.includes(key) ? i32(value) : f32(value)) : value;
+  }
+  return out as never;
+}
+
+// dtype rules of @graft/core's `toDType` (float to integer truncates, non-finite to 0; float16 and
+// bfloat16 round to nearest even), for the cast kernel.
+const DTYPE_ARRAYS: Record<string, ViewCtor<ArrayLike<number | bigint> & { [i: number]: number | bigint }>> = {
+  float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, bool: Uint8Array, float16: Uint16Array, bfloat16: Uint16Array,
+} as never;
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function floatToHalf(v: number): number {
+  scratch.setFloat32(0, v);
+  const x = scratch.getUint32(0);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const frac = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (frac ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = frac | 0x800000, shift = 14 - e;
+    const half = m >>> shift, rest = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+  }
+  const half = (e << 10) | (frac >>> 13), rest = frac & 0x1fff;
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0));
+}
+
+function bfloat16ToFloat(b: number): number {
+  scratch.setUint32(0, b << 16);
+  return scratch.getFloat32(0);
+}
+
+function floatToBfloat16(v: number): number {
+  scratch.setFloat32(0, v);
+  const x = scratch.getUint32(0);
+  if (Number.isNaN(v)) return (x >>> 16) | 0x40;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function decode(dtype: string, raw: number | bigint): number {
+  if (dtype === 'float16') return halfToFloat(raw as number);
+  if (dtype === 'bfloat16') return bfloat16ToFloat(raw as number);
+  return Number(raw);
+}
+
+function encode(dtype: string, v: number): number | bigint {
+  const finite = Number.isFinite(v);
+  switch (dtype) {
+    case 'float16': return floatToHalf(v);
+    case 'bfloat16': return floatToBfloat16(v);
+    case 'int64': return BigInt(finite ? Math.trunc(v) : 0);
+    case 'int32': return finite ? Math.trunc(v) | 0 : 0;
+    case 'uint8': return finite ? Math.trunc(v) & 0xff : 0;
+    case 'bool': return v !== 0 ? 1 : 0;
+    default: return v;
+  }
+}
+
+function cast(src: Ref, from: string, dst: Ref, to: string, n: number, scale: number): void {
+  const a = view(DTYPE_ARRAYS[from] as ViewCtor<{ [i: number]: number | bigint }>, src);
+  const b = view(DTYPE_ARRAYS[to] as ViewCtor<{ [i: number]: number | bigint }>, dst);
+  const integral = from === 'int32' || from === 'int64' || from === 'uint8' || from === 'bool';
+  for (let i = 0; i < n; i++) {
+    const value = decode(from, a[i] as number | bigint);
+    b[i] = encode(to, integral && to === 'float32' ? value * scale : value) as never;
+  }
+}
+
+/** Byte-wise strided copy of `shape` elements of `size` bytes. */
+function stridedCopy(shape: readonly number[], src: Ref, so: number, ss: readonly number[], dst: Ref, d0: number, ds: readonly number[], size: number): void {
+  const from = u8(src), to = u8(dst);
+  const n = shape.reduce((p, s) => p * s, 1);
+  const index = new Array<number>(shape.length).fill(0);
+  let s = so, d = d0;
+  for (let i = 0; i < n; i++) {
+    to.set(from.subarray(s * size, s * size + size), d * size);
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++(index[k] as number) < (shape[k] as number)) { s += ss[k] as number; d += ds[k] as number; break; }
+      s -= ((index[k] as number) - 1) * (ss[k] as number);
+      d -= ((index[k] as number) - 1) * (ds[k] as number);
+      index[k] = 0;
+    }
+  }
+}
+
+function fill(out: Ref, size: number, lo: number, hi: number): void {
+  const bytes = u8(out);
+  const pattern = new Uint8Array(8);
+  new DataView(pattern.buffer).setUint32(0, lo >>> 0, true);
+  new DataView(pattern.buffer).setUint32(4, hi >>> 0, true);
+  for (let at = 0; at < bytes.length; at += size) bytes.set(pattern.subarray(0, size), at);
+}
+
+/**
+ * `@graft/native` with one emulated CUDA device whose kernels are the CPU's (see the file comment).
+ * @example
+ * vi.mock('@graft/native', async (importOriginal) => (await import('./emulated-kernels.js')).emulatedKernels(await importOriginal()));
+ */
+export function emulatedKernels(real: NativeModule): NativeModule {
+  const r = real;
+  const kernels: Partial<NativeModule> = {
+    cudaFill: (out, size, lo, hi = 0) => fill(out, size, lo, hi),
+    cudaStridedCopy: stridedCopy,
+    cudaCast: (src, from, dst, to, n, scale = 1) => cast(src, from, dst, to, n, scale),
+    cudaUnary: (op, x, y, params) => r.unary(op, f32(x), f32(y), params),
+    cudaUnaryBackward: (op, x, y, dy, dx, params) => r.unaryBackward(op, f32(x), f32(y), f32(dy), f32(dx), params),
+    cudaBinary: (op, shape, a, ao, as, b, bo, bs, out) => r.binary(op, shape, f32(a), ao, as, f32(b), bo, bs, f32(out)),
+    cudaWhere: (shape, c, co, cs, a, ao, as, b, bo, bs, out) => r.where(shape, f32(c), co, cs, f32(a), ao, as, f32(b), bo, bs, f32(out)),
+    cudaLerp: (a, b, w, out) => r.lerp(f32(a), f32(b), f32(w), f32(out)),
+    cudaReduce: (op, x, outer, n, inner, y) => r.reduce(op, f32(x), outer, n, inner, f32(y)),
+    cudaArgReduce: (op, x, outer, n, inner, y) => r.argReduce(op, f32(x), outer, n, inner, i32(y)),
+    cudaSoftmax: (x, outer, d, inner, y) => r.softmax(f32(x), outer, d, inner, f32(y)),
+    cudaLogSoftmax: (x, outer, d, inner, y) => r.logSoftmax(f32(x), outer, d, inner, f32(y)),
+    cudaSoftmaxBackward: (y, dy, outer, d, inner, dx) => r.softmaxBackward(f32(y), f32(dy), outer, d, inner, f32(dx)),
+    cudaLogSoftmaxBackward: (y, dy, outer, d, inner, dx) => r.logSoftmaxBackward(f32(y), f32(dy), outer, d, inner, f32(dx)),
+    cudaGemm: ({ precision: _precision, ...g }) => r.gemm(onHost(g)),
+    cudaIndexSelect: (x, outer, n, inner, indices, m, y) => {
+      const idx = i32(indices);
+      if (idx.length !== m) throw new Error(`emulated cudaIndexSelect: ${idx.length} indices in the slice, m = ${m}`);
+      r.indexSelect(f32(x), outer, n, inner, idx, f32(y));
+    },
+    cudaIndexAdd: (dy, outer, m, inner, indices, n, dx) => r.indexAdd(f32(dy), outer, m, inner, i32(indices), f32(dx).subarray(0, outer * n * inner)),
+    cudaGather: (x, outer, n, inner, index, _m, y) => r.gather(f32(x), outer, n, inner, i32(index), f32(y)),
+    cudaScatterAdd: (dy, outer, m, inner, index, n, dx) => r.scatterAdd(f32(dy), outer, m, inner, i32(index), f32(dx).subarray(0, outer * n * inner)),
+    cudaOneHot: (labels, count, classes, out) => {
+      const l = i32(labels);
+      if (l.length !== count) throw new Error(`emulated cudaOneHot: ${l.length} labels in the slice, count = ${count}`);
+      r.oneHot(l, classes, f32(out));
+    },
+    cudaConv2dForward: (a) => r.conv2dForward(onHost(a)),
+    cudaConv2dBackwardData: (a) => r.conv2dBackwardData(onHost(a)),
+    cudaConv2dBackwardWeight: (a) => r.conv2dBackwardWeight(onHost(a)),
+    cudaMaxPool2dForward: (a) => r.maxPool2dForward(onHost(a, ['indices'])),
+    cudaMaxPool2dBackward: (a) => r.maxPool2dBackward(onHost(a, ['indices'])),
+    cudaAvgPool2dForward: (a) => r.avgPool2dForward(onHost(a)),
+    cudaAvgPool2dBackward: (a) => r.avgPool2dBackward(onHost(a)),
+    cudaAdaptiveAvgPool2dForward: (a) => r.adaptiveAvgPool2dForward(onHost(a)),
+    cudaAdaptiveAvgPool2dBackward: (a) => r.adaptiveAvgPool2dBackward(onHost(a)),
+    cudaBatchNormTrain: (a) => r.batchNormTrain(onHost(a)),
+    cudaBatchNormEval: (a) => r.batchNormEval(onHost(a)),
+    cudaBatchNormBackward: (a) => r.batchNormBackward(onHost(a)),
+    cudaBatchNormBackwardEval: (a) => r.batchNormBackwardEval(onHost(a)),
+    cudaLayerNorm: (a) => r.layerNorm(onHost(a)),
+    cudaLayerNormBackward: (a) => r.layerNormBackward(onHost(a)),
+    cudaRandomUniform: (out, seed, offset, low, high) => r.randomUniform(f32(out), seed, offset, low, high),
+    cudaRandomNormal: (out, seed, offset, mean, std) => r.randomNormal(f32(out), seed, offset, mean, std),
+    cudaRandomBernoulli: (out, p, seed, offset) => r.randomBernoulli(f32(out), p, seed, offset),
+    cudaDropout: (x, y, mask, p, seed, offset) => r.dropout({ x: f32(x), y: f32(y), mask: u8(mask), p, seed, offset }),
+    cudaDropoutBackward: (dy, mask, p, dx) => r.dropoutBackward({ dy: f32(dy), mask: u8(mask), p, dx: f32(dx) }),
+    cudaCrossEntropy: (a) => r.crossEntropy(onHost(a, ['targets'])),
+    cudaBceWithLogits: (a) => r.bceWithLogits(onHost(a)),
+  };
+  return { ...emulatedNative(real), ...kernels } as NativeModule;
+}

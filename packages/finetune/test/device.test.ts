@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-kernels.js')).emulatedKernels(await importOriginal()));
 import { cifarResNet, manualSeed, resnet20, type Device, type Module, type ResNet } from '@graft/core';
+import { cudaMemoryStats } from '@graft/native';
 import { TensorDataset, batchToTensors, compose, horizontalFlip, imagesToTensor, normalise, randomCrop, stack, toFloat, withoutLabels } from '@graft/data';
 import {
   Trainer, extractFeatures, findLearningRate, fineTune, knnAccuracy, linearProbe, pretrainDenoising, pretrainFashionMnist,
@@ -79,6 +80,21 @@ describe('the Trainer on a CUDA device', () => {
     });
     expect(gpu).toEqual(cpu);
     expect(gpu.resumed).toEqual(gpu.weights);
+  });
+
+  it('keeps device memory flat over the steps and evaluations of a run', async () => {
+    const model = tiny('cuda:0');
+    const live: number[] = [];
+    const trainer = new Trainer({
+      model, trainData: bands(32, 3, 3), evalData: bands(12, 3, 4),
+      args: { outputDir: mkdtempSync(join(tmpdir(), 'graft-device-')), numTrainEpochs: 4, trainBatchSize: 8, evalStrategy: 'epoch', evalTransform: plain, trainTransform: plain },
+      callbacks: { onStepEnd: () => { live.push(cudaMemoryStats().liveBytes); } },
+    });
+    await trainer.train();
+    // Step 1 creates the optimizer's momentum buffers; from then on every step ends with the same bytes.
+    expect(live).toHaveLength(16);
+    expect(new Set(live.slice(1)).size).toBe(1);
+    model.dispose();
   });
 
   it("moves the model to args.device ('cuda' or 'auto') when it is built", async () => {

@@ -28,7 +28,7 @@ namespace {
 
 constexpr int kBM = 128, kBN = 128, kRowBytes = 128, kThreads = 256, kGroupM = 8;
 #ifndef GRAFT_GEMM_MMA_STAGES
-#define GRAFT_GEMM_MMA_STAGES 3  // 96 KB of shared memory: two blocks per SM on sm_80 and sm_90
+#define GRAFT_GEMM_MMA_STAGES 3  // 96 KB of shared memory: two blocks per SM on sm_90 (228 KB), one on A100 (164 KB)
 #endif
 #ifndef GRAFT_GEMM_MMA_MIN_BLOCKS
 #define GRAFT_GEMM_MMA_MIN_BLOCKS 2

@@ -70,7 +70,8 @@ __global__ void rows_kernel(CrossEntropyArgs a, Rows rows) {
         rows.loss[n] = NAN, rows.denominator[n] = NAN, rows.coef[n] = NAN;
       } else {
         const double wt = weight(a, t), logp_t = double(x[t]) - log_sum;
-        rows.loss[n] = -(eps / classes) * dot - (1.0 - eps) * wt * logp_t;
+        // Without smoothing the uniform part is skipped, as on the CPU: 0 * dot would be NaN for a -inf logit.
+        rows.loss[n] = (eps != 0.0 ? -(eps / classes) * dot : 0.0) - (1.0 - eps) * wt * logp_t;
         rows.denominator[n] = wt;
         rows.coef[n] = (1.0 - eps) * wt + (eps / classes) * mass;
       }

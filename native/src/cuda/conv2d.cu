@@ -5,9 +5,18 @@
 //   backward_weight: dw (Kg, Cg*R*S) = dy (Kg, N*P*Q)       x  cols(x)ᵀ (N*P*Q, Cg*R*S)
 // Each output is one thread's float32 sum in a fixed order (64x64 tiles, K in steps of 16, 4x4 per thread),
 // so results are reproducible; dbias is a fixed-order double sum per filter.
+// backward_weight's depth N*P*Q is long and its grid small (ResNet-18's first conv at batch 128: 3 tiles of
+// 1.6M products each), so when the tiles alone would not fill the GPU the depth is split (split-K): split s
+// of S sums depth [s*chunk, (s+1)*chunk) (the last split up to N*P*Q; chunk is a multiple of 16 and at least
+// kMinSplitDepth) into a float32 workspace [S][G][Kg][Cg*R*S], then one thread per dw element adds the S
+// partial sums in split order 0, 1, ..., S-1. S depends only on the shape and the device's SM count (not on
+// timing), so a shape gives the same bits on every run on a device; S == 1 (a grid that fills the GPU alone,
+// or a depth under 2*kMinSplitDepth) is the one-pass path above, bit for bit.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 
 #include "cuda/cuda_check.cuh"
 #include "cuda/line.cuh"
@@ -108,6 +117,29 @@ struct BackwardWeight {
   __device__ void store(I g, I i, I j, float acc) const { dw[(g * d.kg + i) * cols() + j] = acc; }
 };
 
+// BackwardWeight with its depth split in pieces of `chunk`, over virtual groups v = split * groups + g:
+// virtual group v sums depth [split*chunk, split*chunk + chunk), zeros past N*P*Q (the last split), which
+// leave the sum unchanged. Stores go through BackwardWeight::store with g = v, so with whole.dw the
+// workspace they land at [((split * groups + g) * Kg + i) * Cg*R*S + j], i.e. [splits][groups][Kg][Cg*R*S].
+template <typename I>
+struct BackwardWeightSplit {
+  using Index = I;
+  BackwardWeight<I> whole;
+  I groups, chunk;
+  __device__ I m() const { return whole.m(); }
+  __device__ I cols() const { return whole.cols(); }
+  __device__ I depth() const { return chunk; }
+  __device__ float a(I v, I i, I l) const {
+    const I at = v / groups * chunk + l;
+    return at < whole.depth() ? whole.a(v % groups, i, at) : 0.0f;
+  }
+  __device__ float b(I v, I l, I j) const {
+    const I at = v / groups * chunk + l;
+    return at < whole.depth() ? whole.b(v % groups, at, j) : 0.0f;
+  }
+  __device__ void store(I v, I i, I j, float acc) const { whole.store(v, i, j, acc); }
+};
+
 constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
 
 // 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem (the first
@@ -145,6 +177,16 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
   }
 }
 
+// dw[e] = partial[0][e] + partial[1][e] + ... + partial[splits-1][e], partial (splits, count): one thread per
+// element, a float32 sum in split order.
+__global__ void sum_splits_kernel(const float* partial, int64_t splits, int64_t count, float* dw) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < count; e += int64_t(gridDim.x) * blockDim.x) {
+    float sum = partial[e];
+    for (int64_t s = 1; s < splits; ++s) sum += partial[s * count + e];
+    dw[e] = sum;
+  }
+}
+
 struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
 
 // dbias[k] = sum over n, p, q of dy[n,k,p,q]: a block per filter, fixed-order double sum.
@@ -166,6 +208,49 @@ void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t 
                   static_cast<unsigned>(groups < 65535 ? groups : 65535));
   implicit_gemm_kernel<Problem><<<grid, kThreads, 0, stream>>>(pr, groups);
   GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
+}
+
+// Split-K for backward weight: enough blocks for about kBlocksPerSm per SM, each split at least
+// kMinSplitDepth deep (a multiple of kStep, so every split but the last is whole steps).
+constexpr int64_t kBlocksPerSm = 2, kMinSplitDepth = 4096, kSumThreads = 256;
+
+struct DepthSplit {
+  int64_t splits, chunk;  // split s covers depth [s*chunk, min((s+1)*chunk, depth))
+};
+
+// From the shape and the device's SM count only: `tiles` is the unsplit grid (output tiles x groups).
+DepthSplit depth_split(const char* op, int device, int64_t tiles, int64_t depth) {
+  int sms = 0;
+  GRAFT_CUDA_CHECK(op, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const int64_t target = kBlocksPerSm * sms;
+  if (tiles <= 0 || tiles >= target) return {1, depth};
+  const int64_t wanted = std::min((target + tiles - 1) / tiles, depth / kMinSplitDepth);
+  if (wanted <= 1) return {1, depth};
+  const int64_t chunk = ((depth + wanted - 1) / wanted + kStep - 1) / kStep * kStep;
+  return {(depth + chunk - 1) / chunk, chunk};  // (splits - 1) * chunk < depth: no split is empty
+}
+
+// The split's partial sums live in an allocator block for the two launches that use them; freeing right
+// after queueing is safe because the block's next user is queued behind them on the same stream.
+struct Workspace {
+  float* data;
+  Workspace(const char* op, int64_t floats, int device)
+      : data(static_cast<float*>(device_alloc(op, static_cast<size_t>(floats) * sizeof(float), device))) {}
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  ~Workspace() { device_free(data); }
+};
+
+// dw (K, Cg*R*S) through split.splits partial GEMMs and their fixed-order sum.
+template <typename I>
+void backward_weight_split(const char* op, BackwardWeight<I> whole, int64_t groups, DepthSplit split, float* dw,
+                           int device, cudaStream_t stream) {
+  const int64_t kg = whole.d.kg, cols = int64_t(whole.d.cg) * whole.d.r * whole.d.s, count = groups * kg * cols;
+  Workspace partial(op, split.splits * count, device);
+  whole.dw = partial.data;
+  launch(op, BackwardWeightSplit<I>{whole, I(groups), I(split.chunk)}, kg, cols, split.splits * groups, stream);
+  sum_splits_kernel<<<grid_for(count, kSumThreads), kSumThreads, 0, stream>>>(partial.data, split.splits, count, dw);
+  GRAFT_CUDA_CHECK_LAUNCH(op, sum_splits_kernel);
 }
 
 // Runs fn(geometry) in 32-bit index arithmetic when every tensor, and so every index the kernels form
@@ -203,7 +288,16 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   cudaStream_t stream = stream_for(op, device);
   with_index_type(p, [&](auto d) {
     using I = decltype(d.n);
-    launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, int64_t(d.cg) * d.r * d.s, p.groups, stream);
+    const int64_t cols = int64_t(d.cg) * d.r * d.s, depth = int64_t(d.n) * d.p * d.q;
+    // The unsplit grid's blocks, saturated at 2^40 (either factor past 2^20 already fills any GPU).
+    const int64_t big = int64_t(1) << 20, tiles_m = (int64_t(d.kg) + kTile - 1) / kTile;
+    const int64_t tiles = std::min(tiles_m * ((cols + kTile - 1) / kTile), big) * std::min(p.groups, big);
+    DepthSplit split = depth_split(op, device, tiles, depth);
+    // 32-bit indices must also reach every split's (zero-padded) depth and every workspace element.
+    const int64_t limit = (int64_t(1) << 31) - 4 * kTile;
+    if (sizeof(I) == 4 && (split.splits * split.chunk >= limit || split.splits * p.k * cols >= limit)) split = {1, depth};
+    if (split.splits == 1) launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, cols, p.groups, stream);
+    else backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, device, stream);
   });
   if (dbias && p.k > 0) {
     bias_grad_kernel<<<BlockLine::blocks(p.k), kLineThreads, 0, stream>>>(dy, p.n, p.k, p.p() * p.q(), dbias);

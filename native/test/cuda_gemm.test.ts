@@ -86,7 +86,12 @@ describe.skipIf(!hasCuda).each(precisions)(`cudaGemm (%s)${why}`, (precision) =>
   });
 });
 // 1x1, 3x3 padded, strided, dilated, grouped and depthwise shapes; odd sizes off the 64-wide tiles;
-// a ResNet-20 stage; batch 0.
+// a ResNet-20 stage; batch 0; and two whose backward-weight reduction (N*P*Q = 9216 and 32768) is deep
+// enough, against a grid of one or two dw tiles, to be split across blocks (2 and 8 splits).
+const splitShapes: Conv2dShape[] = [
+  { n: 16, c: 4, h: 24, w: 24, k: 6, r: 3, s: 3, padding: 1, groups: 2 },
+  { n: 32, c: 3, h: 64, w: 64, k: 8, r: 7, s: 7, stride: 2, padding: 3 },
+];
 const convShapes: Conv2dShape[] = [
   { n: 1, c: 1, h: 1, w: 1, k: 1, r: 1, s: 1 },
   { n: 2, c: 3, h: 7, w: 5, k: 4, r: 3, s: 3, padding: 1 },
@@ -95,6 +100,7 @@ const convShapes: Conv2dShape[] = [
   { n: 2, c: 8, h: 6, w: 6, k: 8, r: 3, s: 3, padding: 1, groups: 8 },
   { n: 4, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, stride: 2, padding: 1 },
   { n: 0, c: 2, h: 4, w: 4, k: 3, r: 3, s: 3 },
+  ...splitShapes,
 ];
 
 describe.skipIf(!hasCuda)(`cuda conv2d (implicit GEMM)${why}`, () => {
@@ -124,5 +130,18 @@ describe.skipIf(!hasCuda)(`cuda conv2d (implicit GEMM)${why}`, () => {
     expectClose(cudaToArray(gpu.dx), cpu.dx, tol(kg * shape.r * shape.s), 'cudaConv2dBackwardData');
     expectClose(cudaToArray(gpu.dw), cpu.dw, tol(shape.n * p * q), 'cudaConv2dBackwardWeight dw');
     expectClose(cudaToArray(gpu.dbias), cpu.dbias, { atol: 1e-6, rtol: 2 ** -22 }, 'cudaConv2dBackwardWeight dbias');
+  });
+
+  it.each(splitShapes)('backward weight split across blocks gives the same bits on every run: %o', (shape) => {
+    const { p, q } = conv2dOutputSize(shape);
+    const xSize = shape.n * shape.c * shape.h * shape.w, wSize = shape.k * (shape.c / (shape.groups ?? 1)) * shape.r * shape.s;
+    const rand = seededRandom(wSize);
+    const [xd, dyd] = [dev(randomArray(xSize, rand)), dev(randomArray(shape.n * shape.k * p * q, rand))];
+    const runs = [0, 1].map(() => {
+      const dw = devZeros(wSize);
+      cudaConv2dBackwardWeight({ ...shape, x: xd, dy: dyd, dw });
+      return cudaToArray(dw);
+    });
+    expect(runs[1]).toEqual(runs[0]);
   });
 });

@@ -13,7 +13,7 @@ import { cifarResNet, manualSeed, resnet20, type Device, type Module, type ResNe
 import { cudaMemoryStats } from '@graft/native';
 import { TensorDataset, batchToTensors, compose, horizontalFlip, imagesToTensor, normalise, randomCrop, stack, toFloat, withoutLabels } from '@graft/data';
 import {
-  Trainer, extractFeatures, findLearningRate, fineTune, knnAccuracy, linearProbe, pretrainDenoising, pretrainFashionMnist,
+  Trainer, extractFeatures, findLearningRate, fineTune, fineTuneWithBaseline, knnAccuracy, linearProbe, pretrainDenoising, pretrainFashionMnist,
   pretrainSimclr, pretrainSupervised, sourceAccuracy, trainFromScratch,
 } from '../src/index.js';
 
@@ -122,14 +122,22 @@ describe('transfer strategies on a CUDA device', () => {
     expect(gpu).toEqual(cpu);
   });
 
-  it('LP-FT fine-tuning, training from scratch and the learning-rate finder match the CPU', async () => {
+  it('LP-FT fine-tuning, training from scratch, the learning-rate finder and the scratch baseline match the CPU', async () => {
     const [cpu, gpu] = await onBoth(async (device) => {
       const ft = tiny(device);
       const tuned = await fineTune(ft, bands(18, 3, 5), { epochs: 2, batchSize: 6, probe: { epochs: 2, views: 1 }, transform: plain, evalData: bands(9, 3, 6) });
       const scratch = tiny(device);
       const fromScratch = await trainFromScratch(scratch, bands(18, 3, 5), { epochs: 2, batchSize: 6, transform: plain });
       const lr = await findLearningRate(tiny(device), bands(24, 3, 7), { steps: 6, batchSize: 8, transform: plain });
-      return { ft: [tuned.history, tuned.metrics, weights(ft)], scratch: [fromScratch.history, weights(scratch)], lr: lr.losses };
+      // The baseline's model is built on the host and trained beside the fine-tuned one.
+      let baselineModel: ResNet | undefined;
+      const compared = await fineTuneWithBaseline(tiny(device), bands(18, 3, 5), { epochs: 1, batchSize: 6, probe: { epochs: 1, views: 1 }, transform: plain, evalData: bands(9, 3, 6) },
+        { createModel: () => (baselineModel = tiny('cpu')), warn: () => {} });
+      expect(baselineModel?.device).toBe(device);
+      return {
+        ft: [tuned.history, tuned.metrics, weights(ft)], scratch: [fromScratch.history, weights(scratch)], lr: lr.losses,
+        compared: [compared.metrics, compared.baseline.metrics, compared.check],
+      };
     });
     expect(gpu).toEqual(cpu);
   });

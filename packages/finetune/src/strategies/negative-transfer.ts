@@ -11,7 +11,7 @@ import type { TransferData } from './data.js';
 
 /** Options of {@link fineTuneWithBaseline}. */
 export interface BaselineOptions {
-  /** A fresh, randomly initialised model of the same architecture and head size. */
+  /** A fresh, randomly initialised model of the same architecture and head size (moved to the fine-tuned model's device). */
   createModel: () => Classifier;
   /** Metric compared (default 'accuracy'). */
   metric?: 'accuracy' | 'macroF1';
@@ -76,7 +76,9 @@ export async function fineTuneWithBaseline<M extends Classifier>(
   };
   checkFineTuneOptions(options);
   checkFineTuneOptions({ ...shared, ...baseline.scratch }, true);
+  // The baseline trains where the pretrained model does, whatever device createModel built it on.
   const scratchModel = baseline.createModel();
+  if (scratchModel.device !== model.device) scratchModel.to(model.device);
   const tuned = await fineTune(model, data, options);
   const scratch = await trainFromScratch(scratchModel, data, { ...shared, ...baseline.scratch });
   const check = assessTransfer(metric, score(tuned.metrics, metric), score(scratch.metrics, metric), baseline.tolerance ?? 0);

@@ -11,7 +11,8 @@
 #   3. the TypeScript builds the benchmarks import (native/dist, packages/core/dist)
 #   4. what the addon sees (capabilities: CUDA devices, or why there are none)
 #   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda.test.ts), verbose
-#   6. the main job on the GPU: `graft quickstart --device cuda --json` (all packages built first)
+#   6. the main job on the GPU and on the CPU (`graft quickstart --device cuda|cpu --json`, all packages
+#      built first): each method's accuracy side by side, failing when the two are more than 4 points apart
 #   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager)
 #      and cuda_gemm; skipped with GPU_CHECK_BENCH=0
 # Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
@@ -65,9 +66,28 @@ cuda_tests() {
     --reporter=json --outputFile.json="$out/vitest-cuda.json"
 }
 
+# The quickstart on the GPU and on the CPU, and each method's test accuracy side by side. The two differ
+# only by float32 rounding (other summation orders), which moves a seeded 50-label run by a point or two;
+# more than 4 points apart means the GPU path computes something else.
 quickstart_on_gpu() {
-  npm run build --silent && time node packages/cli/dist/bin.js quickstart --device cuda --json \
-    --output-dir "$out/quickstart-cuda" >"$out/quickstart-cuda.json"
+  npm run build --silent || return 1
+  for device in cuda cpu; do
+    echo "-- quickstart --device $device"
+    time node packages/cli/dist/bin.js quickstart --device "$device" --json --output-dir "$out/quickstart-$device" \
+      >"$out/quickstart-$device.json" || return 1
+  done
+  node --input-type=module -e "
+    import { readFileSync } from 'node:fs';
+    const read = (d) => JSON.parse(readFileSync('$out/quickstart-' + d + '.json', 'utf8')).methods;
+    const [gpu, cpu] = [read('cuda'), read('cpu')];
+    let bad = 0;
+    for (const [i, m] of gpu.entries()) {
+      const gap = Math.abs(m.testAccuracy - cpu[i].testAccuracy);
+      console.log(m.method.padEnd(14), 'cuda', (100 * m.testAccuracy).toFixed(1), 'cpu', (100 * cpu[i].testAccuracy).toFixed(1),
+        'seconds', m.seconds.toFixed(1), cpu[i].seconds.toFixed(1));
+      if (!(gap <= 0.04)) bad++;
+    }
+    process.exit(bad ? 1 : 0);"
 }
 
 benchmarks() {
@@ -86,7 +106,7 @@ fi
 step "TypeScript builds (native, core)" "$out/tsc.log" npx tsc -b native packages/core
 step "capabilities" "$out/capabilities.log" capabilities
 step "CUDA test suites" "$out/vitest-cuda.log" cuda_tests
-step "quickstart --device cuda" "$out/quickstart-cuda.log" quickstart_on_gpu
+step "quickstart on cuda and cpu" "$out/quickstart.log" quickstart_on_gpu
 if [[ "${GPU_CHECK_BENCH:-1}" != 0 ]]; then
   step "benchmarks (train_cuda, cuda_gemm)" "$out/bench.log" benchmarks
 fi

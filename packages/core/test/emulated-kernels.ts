@@ -6,17 +6,21 @@
  * wrong dtype makes the CPU kernel reject it or compute something else, and the results differ from
  * the CPU backend's. What this cannot check is the CUDA code itself (native/src/cuda): the GPU suites do.
  *
- * Like emulated-native.ts, this file imports nothing at run time, since a `vi.mock` factory loads it.
+ * Like emulated-native.ts, it imports neither `@graft/native` nor `@graft/core` at run time, since a
+ * `vi.mock` factory loads it while they are loading.
  * @example
  * vi.mock('@graft/native', async (importOriginal) =>
  *   (await import('./emulated-kernels.js')).emulatedKernels(await importOriginal()));
  */
 import type * as Native from '@graft/native';
+// dtype.ts imports nothing, so loading it here does not load @graft/core.
+import {
+  arrayFor, bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat, isIntegral, itemSize, type DType, type DTypeArrays, type TypedArray,
+} from '../src/tensor/dtype.js';
 import { emulatedNative, type EmulatedBuffer } from './emulated-native.js';
 
 type NativeModule = typeof Native;
 type Ref = Native.DeviceRef;
-type ViewCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
 
 function isSlice(ref: Ref): ref is Native.DeviceSlice {
   return 'buffer' in ref;
@@ -26,21 +30,26 @@ function isRef(value: unknown): value is Ref {
   return typeof value === 'object' && value !== null && ('host' in value || ('buffer' in value && 'byteOffset' in value));
 }
 
-/** A typed view of exactly the bytes `ref` names (a whole buffer, or a slice of one). */
-function view<T>(Ctor: ViewCtor<T>, ref: Ref): T {
+/** The host block behind `ref` and the byte range it names (a whole buffer, or a slice of one). */
+function bytesOf(ref: Ref): { host: ArrayBuffer; byteOffset: number; byteLength: number } {
   const buffer = (isSlice(ref) ? ref.buffer : ref) as EmulatedBuffer;
   if (buffer.disposed) throw new Error('emulated CUDA kernel: the device buffer was disposed');
-  const byteOffset = isSlice(ref) ? ref.byteOffset : 0;
-  const byteLength = isSlice(ref) ? ref.byteLength : buffer.bytes;
-  if (byteOffset % Ctor.BYTES_PER_ELEMENT !== 0 || byteLength % Ctor.BYTES_PER_ELEMENT !== 0) {
-    throw new Error(`emulated CUDA kernel: a slice at byte ${byteOffset} of ${byteLength} bytes is not made of ${Ctor.BYTES_PER_ELEMENT}-byte elements`);
-  }
-  return new Ctor(buffer.host, byteOffset, byteLength / Ctor.BYTES_PER_ELEMENT);
+  return { host: buffer.host, byteOffset: isSlice(ref) ? ref.byteOffset : 0, byteLength: isSlice(ref) ? ref.byteLength : buffer.bytes };
 }
 
-const f32 = (ref: Ref): Float32Array => view(Float32Array, ref);
-const i32 = (ref: Ref): Int32Array => view(Int32Array, ref);
-const u8 = (ref: Ref): Uint8Array => view(Uint8Array, ref);
+/** The elements of `dtype` in exactly the bytes `ref` names. */
+function typed<D extends DType>(dtype: D, ref: Ref): DTypeArrays[D] {
+  const { host, byteOffset, byteLength } = bytesOf(ref);
+  const size = itemSize(dtype);
+  if (byteOffset % size !== 0 || byteLength % size !== 0) {
+    throw new Error(`emulated CUDA kernel: a slice at byte ${byteOffset} of ${byteLength} bytes is not made of ${dtype} elements`);
+  }
+  return arrayFor(dtype, host, byteOffset, byteLength / size);
+}
+
+const f32 = (ref: Ref): Float32Array => typed('float32', ref);
+const i32 = (ref: Ref): Int32Array => typed('int32', ref);
+const u8 = (ref: Ref): Uint8Array => typed('uint8', ref);
 
 /** An argument object with each device buffer replaced by a float32 view (int32 for the named fields). */
 function onHost<T extends object>(args: T, int32Fields: readonly string[] = []): never {
@@ -51,59 +60,15 @@ function onHost<T extends object>(args: T, int32Fields: readonly string[] = []):
   return out as never;
 }
 
-// dtype rules of @graft/core's `toDType` (float to integer truncates, non-finite to 0; float16 and
-// bfloat16 round to nearest even), for the cast kernel.
-const DTYPE_ARRAYS: Record<string, ViewCtor<ArrayLike<number | bigint> & { [i: number]: number | bigint }>> = {
-  float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, bool: Uint8Array, float16: Uint16Array, bfloat16: Uint16Array,
-} as never;
-
-const scratch = new DataView(new ArrayBuffer(4));
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-function floatToHalf(v: number): number {
-  scratch.setFloat32(0, v);
-  const x = scratch.getUint32(0);
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const frac = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (frac ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = frac | 0x800000, shift = 14 - e;
-    const half = m >>> shift, rest = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
-    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
-  }
-  const half = (e << 10) | (frac >>> 13), rest = frac & 0x1fff;
-  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0));
-}
-
-function bfloat16ToFloat(b: number): number {
-  scratch.setUint32(0, b << 16);
-  return scratch.getFloat32(0);
-}
-
-function floatToBfloat16(v: number): number {
-  scratch.setFloat32(0, v);
-  const x = scratch.getUint32(0);
-  if (Number.isNaN(v)) return (x >>> 16) | 0x40;
-  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
-}
-
-function decode(dtype: string, raw: number | bigint): number {
+// The cast kernel's rules are those of @graft/core's `toDType` (float to integer truncates,
+// non-finite to 0; float16 and bfloat16 round to nearest even): decoded to a number, then encoded.
+function decode(dtype: DType, raw: number | bigint): number {
   if (dtype === 'float16') return halfToFloat(raw as number);
   if (dtype === 'bfloat16') return bfloat16ToFloat(raw as number);
   return Number(raw);
 }
 
-function encode(dtype: string, v: number): number | bigint {
+function encode(dtype: DType, v: number): number | bigint {
   const finite = Number.isFinite(v);
   switch (dtype) {
     case 'float16': return floatToHalf(v);
@@ -116,13 +81,11 @@ function encode(dtype: string, v: number): number | bigint {
   }
 }
 
-function cast(src: Ref, from: string, dst: Ref, to: string, n: number, scale: number): void {
-  const a = view(DTYPE_ARRAYS[from] as ViewCtor<{ [i: number]: number | bigint }>, src);
-  const b = view(DTYPE_ARRAYS[to] as ViewCtor<{ [i: number]: number | bigint }>, dst);
-  const integral = from === 'int32' || from === 'int64' || from === 'uint8' || from === 'bool';
+function cast(src: Ref, from: DType, dst: Ref, to: DType, n: number, scale: number): void {
+  const a: TypedArray = typed(from, src), b: TypedArray = typed(to, dst);
   for (let i = 0; i < n; i++) {
     const value = decode(from, a[i] as number | bigint);
-    b[i] = encode(to, integral && to === 'float32' ? value * scale : value) as never;
+    b[i] = encode(to, isIntegral(from) && to === 'float32' ? value * scale : value) as never;
   }
 }
 

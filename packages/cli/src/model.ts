@@ -3,7 +3,7 @@
  * does not fit lists the mismatched tensors), the device check, and frozen batch-norm statistics.
  */
 import { existsSync } from 'node:fs';
-import { BatchNorm2d, Module, cudaDeviceAvailable, loadPretrained, manualSeed, parseDevice, resnet20, resnet32, resnet56, type Device, type ResNet, type Tensor } from '@graft/core';
+import { BatchNorm2d, Module, autoDevice, isDeviceName, loadPretrained, manualSeed, parseDevice, resnet20, resnet32, resnet56, type Device, type ResNet, type Tensor } from '@graft/core';
 import { UsageError } from './parse.js';
 
 /** Architectures the CLI trains. */
@@ -49,8 +49,8 @@ export async function loadWeights(model: ResNet, file: string, options: { skipHe
  */
 export function resolveDevice(flag: string | undefined): Device {
   const device = flag ?? 'auto';
-  if (device === 'auto') return cudaDeviceAvailable() ? 'cuda:0' : 'cpu';
-  if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${device}'`);
+  if (device === 'auto') return autoDevice();
+  if (!isDeviceName(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${device}'`);
   try {
     return parseDevice(device, `--device ${device}`);
   } catch (error) {

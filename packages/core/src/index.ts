@@ -12,7 +12,7 @@ import './tensor/cuda_backend.js';
 
 // Tensors
 export { Tensor, isTensor, type NestedArray, type Operand, type ShapeArgs } from './tensor/tensor.js';
-export { Storage, parseDevice, cudaDeviceAvailable, type Device } from './tensor/storage.js';
+export { Storage, parseDevice, cudaDeviceAvailable, autoDevice, type Device } from './tensor/storage.js';
 export { cudaBackend, setCudaMatmulPrecision, getCudaMatmulPrecision } from './tensor/cuda_backend.js';
 export { itemSize, isIntegral, type DType, type DTypeArrays, type TypedArray } from './tensor/dtype.js';
 export { shapeString, broadcastShapes, contiguousStrides, numel, type Shape } from './tensor/shape.js';
@@ -44,7 +44,7 @@ export { sum, mean, max, min, argmax, argmin, variance, std, sumTo, type VarOpti
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { matmul } from './ops/matmul.js';
 export { toDType } from './ops/cast.js';
-export { toDevice } from './ops/device.js';
+export { toDevice, isDeviceName } from './ops/device.js';
 export type { ReduceOptions, SliceSpec } from './ops/types.js';
 export * as functional from './ops/functional.js';
 

@@ -2,7 +2,7 @@
  * TrainingArguments: the settings of a {@link Trainer} run, with the familiar meanings of Hugging Face's
  * TrainingArguments in camelCase, their defaults, and up-front validation.
  */
-import type { Device } from '@graft/core';
+import { isDeviceName, type Device } from '@graft/core';
 import type { Transform } from '@graft/data';
 import { SCHEDULE_NAMES, type ScheduleName } from './schedules.js';
 
@@ -110,7 +110,7 @@ export function resolveArguments(input: TrainingArguments): ResolvedArguments {
   }
   if (!Number.isSafeInteger(a.seed)) fail('seed', 'must be a safe integer', a.seed);
   if (!Number.isInteger(a.dataloaderWorkers) || a.dataloaderWorkers < 0) fail('dataloaderWorkers', 'must be an integer >= 0', a.dataloaderWorkers);
-  if (a.device !== undefined && !(a.device === 'auto' || a.device === 'cpu' || /^cuda(:\d+)?$/.test(a.device))) {
+  if (a.device !== undefined && a.device !== 'auto' && !isDeviceName(a.device)) {
     fail('device', "must be 'cpu', 'cuda', 'cuda:N' or 'auto'", a.device);
   }
   if ((a.loadBestModelAtEnd || a.earlyStoppingPatience !== undefined) && a.evalStrategy === 'no') {

@@ -9,8 +9,8 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Adam, AdamW, SGD, clipGradNorm, cudaDeviceAvailable, defaultGenerator, functional as F, loadCheckpoint, noGrad, saveCheckpoint, tensor, tidy,
-  type Hyper, type Module, type Optimizer, type Tensor,
+  Adam, AdamW, SGD, autoDevice, clipGradNorm, defaultGenerator, functional as F, loadCheckpoint, noGrad, saveCheckpoint, tensor, tidy,
+  type Device, type Hyper, type Module, type Optimizer, type Tensor,
 } from '@graft/core';
 import { Subset, batchToTensors, createLoader, imagesToTensor, type DataLoader, type Batch, type Dataset, type UnlabelledDataset } from '@graft/data';
 import { resolveArguments, type ResolvedArguments, type TrainingArguments } from './args.js';
@@ -120,7 +120,7 @@ export class Trainer {
     this.options = options;
     this.model = options.model;
     this.args = resolveArguments(options.args);
-    if (this.args.device !== undefined) this.model.to(this.args.device === 'auto' ? (cudaDeviceAvailable() ? 'cuda' : 'cpu') : this.args.device);
+    if (this.args.device !== undefined) this.model.to(this.args.device === 'auto' ? autoDevice() : this.args.device);
     if (this.args.evalStrategy !== 'no' && !options.evalData) {
       throw new Error(`Trainer: evalStrategy '${this.args.evalStrategy}' needs evalData`);
     }
@@ -152,6 +152,7 @@ export class Trainer {
     let lossSum = 0, lossCount = 0, logSum = 0, logCount = 0;
     let stoppedBy: TrainResult['stoppedBy'] = 'maxSteps';
     let lastMetrics: Metrics | undefined;
+    const device = this.model.device;
     this.model.train();
     try {
       let epoch = Math.floor(step / stepsPerEpoch);
@@ -164,7 +165,7 @@ export class Trainer {
           if (skipBatches > 0) { skipBatches--; continue; }
           // A trailing group smaller than the accumulation count is dropped, so every step sees the same count.
           if (batchInEpoch >= stepsPerEpoch * args.gradientAccumulationSteps) break;
-          const { loss, right } = this.accumulate(batch);
+          const { loss, right } = this.accumulate(batch, device);
           if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss);
           correct += right; samples += batch.labels.length;
           lossSum += loss; lossCount++; logSum += loss; logCount++;
@@ -242,9 +243,10 @@ export class Trainer {
     const chunks: Float32Array[] = [];
     const labels: number[] = [];
     let classes = 0;
+    const device = this.model.device;
     try {
       for await (const batch of loader.epoch(0)) {
-        const logits = tidy(() => noGrad(() => this.model.forward(imagesToTensor(batch, this.model.device)).dataSync().slice()));
+        const logits = tidy(() => noGrad(() => this.model.forward(imagesToTensor(batch, device)).dataSync().slice()));
         classes = logits.length / batch.indices.length;
         chunks.push(logits);
         if ('labels' in batch && batch.labels) labels.push(...(batch.labels as Int32Array));
@@ -260,10 +262,10 @@ export class Trainer {
     return { logits: all, n, classes, predictions: argmaxRows(all, n, classes), labels: labels.length === n && n > 0 ? Int32Array.from(labels) : undefined };
   }
 
-  /** Forward and backward of one batch: its mean loss and how many of its items the logits got right. */
-  private accumulate(batch: Batch): { loss: number; right: number } {
+  /** Forward and backward of one batch on `device` (the model's): its mean loss and how many of its items the logits got right. */
+  private accumulate(batch: Batch, device: Device): { loss: number; right: number } {
     return tidy(() => {
-      const { images, labels } = batchToTensors(batch, this.model.device);
+      const { images, labels } = batchToTensors(batch, device);
       const logits = this.model.forward(images);
       const loss = F.crossEntropy(logits, labels, { labelSmoothing: this.args.labelSmoothing });
       const scaled = this.args.gradientAccumulationSteps > 1 ? loss.div(this.args.gradientAccumulationSteps) : loss;

@@ -54,6 +54,15 @@ export function cudaDeviceAvailable(index = 0): boolean {
   return index < probeCuda();
 }
 
+/**
+ * The device 'auto' stands for: the first CUDA device when one is usable here, else the CPU.
+ * @example
+ * model.to(autoDevice());
+ */
+export function autoDevice(): Device {
+  return cudaDeviceAvailable() ? 'cuda:0' : 'cpu';
+}
+
 /** The CUDA device index of a canonical device ('cuda:N'). */
 export function cudaIndex(device: Device): number {
   return device === 'cuda' ? 0 : Number(device.slice(5));

@@ -6,7 +6,7 @@
  * The three views go through the model as one batch (BatchNorm sees them together, as in the paper);
  * the weak view's logits are read without gradient.
  */
-import { SGD, noGrad, cat, tensor, tidy, type Tensor } from '@graft/core';
+import { SGD, noGrad, cat, tensor, tidy, type Device, type Tensor } from '@graft/core';
 import { batchToTensors, createLoader, imagesToTensor, type Batch, type DataLoader, type Dataset, type UnlabelledBatch, type UnlabelledDataset } from '@graft/data';
 import { LRScheduler, type ClassifierModule } from '@graft/finetune';
 import { softmaxRows } from './predict.js';
@@ -99,11 +99,12 @@ export async function fixMatch(o: FixMatchOptions): Promise<FixMatchResult> {
   const optimizer = new SGD(model.parameters().filter((p) => p.requiresGrad), { lr: o.learningRate ?? 0.03, momentum: 0.9, nesterov: true, weightDecay: o.weightDecay ?? 5e-4 });
   const scheduler = new LRScheduler(optimizer, { name: 'cosine', totalSteps });
   const maskRates: number[] = [];
+  const device = model.device;
   model.train();
   try {
     for (let step = 1; step <= totalSteps; step++) {
       const [l, w, s] = await Promise.all([streams.labelled.next(), streams.weak.next(), streams.strong.next()]);
-      const state = tidy(() => fixMatchLoss(model, l.value as Batch, w.value as UnlabelledBatch, s.value as UnlabelledBatch, o, step, totalSteps, optimizer));
+      const state = tidy(() => fixMatchLoss(model, device, l.value as Batch, w.value as UnlabelledBatch, s.value as UnlabelledBatch, o, step, totalSteps, optimizer));
       if (!Number.isFinite(state.loss)) throw new Error(`fixMatch: the loss became ${state.loss} at step ${step}; lower learningRate`);
       scheduler.step();
       maskRates.push(state.maskRate);
@@ -118,8 +119,9 @@ export async function fixMatch(o: FixMatchOptions): Promise<FixMatchResult> {
   return { steps: totalSteps, finalMaskRate: tail.reduce((a, v) => a + v, 0) / tail.length, seconds: (performance.now() - started) / 1000 };
 }
 
-function fixMatchLoss(model: ClassifierModule, l: Batch, w: UnlabelledBatch, s: UnlabelledBatch, o: FixMatchOptions, step: number, totalSteps: number, optimizer: SGD): FixMatchStep {
-  const device = model.device;
+function fixMatchLoss(
+  model: ClassifierModule, device: Device, l: Batch, w: UnlabelledBatch, s: UnlabelledBatch, o: FixMatchOptions, step: number, totalSteps: number, optimizer: SGD,
+): FixMatchStep {
   const { images: xl, labels } = batchToTensors(l, device);
   const nl = l.indices.length;
   const nu = w.indices.length;

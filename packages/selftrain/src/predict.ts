@@ -40,10 +40,11 @@ export async function predictLogits(model: ClassifierModule, data: Dataset | Unl
   let logits: Float32Array | undefined;
   let classes = 0;
   let done = 0;
+  const device = model.device;
   try {
     for await (const batch of loader.epoch(0)) {
       const rows = tidy(() => noGrad(() => {
-        const y: Tensor = model.forward(imagesToTensor(batch, model.device));
+        const y: Tensor = model.forward(imagesToTensor(batch, device));
         return { width: y.shape[1] ?? 0, values: y.dataSync().slice() };
       }));
       if (logits === undefined) {

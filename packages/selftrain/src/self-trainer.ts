@@ -183,10 +183,7 @@ export class SelfTrainer {
 
   /** A new student from createStudent, placed on the device of the round-0 model. */
   private async createStudent(): Promise<ClassifierModule> {
-    const student = await this.o.createStudent();
-    const device = this.o.model.device;
-    if (student.device !== device) student.to(device);
-    return student;
+    return (await this.o.createStudent()).to(this.o.model.device);
   }
 
   private evaluate(model: ClassifierModule, data: Dataset): Promise<EvalResult> {

@@ -106,13 +106,14 @@ export async function trainOnTargets(model: ClassifierModule, set: TargetSet, op
   const scheduler = new LRScheduler(optimizer, { name: options.schedule ?? 'cosine', totalSteps, warmupSteps: options.warmupSteps ?? 0 });
   let step = 0;
   let epochLoss = 0, epochSteps = 0;
+  const device = model.device;
   model.train();
   try {
     for (let epoch = 0; step < totalSteps; epoch++) {
       epochLoss = 0; epochSteps = 0;
       for await (const batch of loader.epoch(epoch)) {
         const loss = tidy(() => {
-          const l = batchLoss(model, imagesToTensor(batch, model.device), batch.indices, set, options, seed * 1_000_003 + step);
+          const l = batchLoss(model, imagesToTensor(batch, device), batch.indices, set, options, seed * 1_000_003 + step);
           l.backward();
           noGrad(() => optimizer.step());
           optimizer.zeroGrad();

@@ -140,10 +140,11 @@ export async function sourceAccuracy(model: Classifier, data: Dataset, transform
   const wasTraining = model.training;
   model.eval();
   let correct = 0;
+  const device = model.device;
   try {
     for await (const batch of createLoader(data, { batchSize, transform })) {
       correct += tidy(() => noGrad(() => {
-        const predicted = model.forward(imagesToTensor(batch, model.device)).argmax(1).dataSync<'int32'>();
+        const predicted = model.forward(imagesToTensor(batch, device)).argmax(1).dataSync<'int32'>();
         return batch.labels.reduce((n, label, i) => n + (predicted[i] === label ? 1 : 0), 0);
       }));
     }

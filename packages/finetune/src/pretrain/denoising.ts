@@ -99,14 +99,15 @@ export async function pretrainDenoising(
   const shape = data.get(0).shape;
   if (shape.length !== 3) throw new Error(`pretrainDenoising: expected images [C, H, W], got [${shape.join(', ')}]`);
   const { channels, ups } = probe(model, shape);
-  const decoder = new ConvDecoder(channels, shape[0] as number, ups).to(model.device);
+  const device = model.device;
+  const decoder = new ConvDecoder(channels, shape[0] as number, ups).to(device);
   const seed = options.seed ?? 0;
   let step = 0;
   model.train();
   decoder.train();
   const run = await runLoop<UnlabelledBatch>([...model.backboneParameters(), ...decoder.parameters()], data, options, (batch, epoch) => {
-    const clean = itemsToTensor(transformItems(unstack(batch), batch.indices, options.transform, seed, epoch), batch.indices, model.device);
-    const noise = randn(clean.shape, { std: noiseStd, seed: seed * 1_000_003 + step++, device: clean.device });
+    const clean = itemsToTensor(transformItems(unstack(batch), batch.indices, options.transform, seed, epoch), batch.indices, device);
+    const noise = randn(clean.shape, { std: noiseStd, seed: seed * 1_000_003 + step++, device });
     return F.mseLoss(decoder.forward(model.featureMap(clean.add(noise))), clean);
   });
   return { run, decoder };

@@ -16,9 +16,10 @@ export interface KnnOptions {
 
 async function featuresOf(model: Classifier, data: Dataset, transform: Transform, batchSize: number): Promise<Tensor> {
   const parts: Tensor[] = [];
+  const device = model.device;
   for await (const batch of createLoader(data, { batchSize, transform })) {
     parts.push(keep(tidy(() => noGrad(() => {
-      const f = model.features(imagesToTensor(batch, model.device));
+      const f = model.features(imagesToTensor(batch, device));
       return f.div(f.mul(f).sum(1, { keepdim: true }).add(1e-12).sqrt());
     }))));
   }

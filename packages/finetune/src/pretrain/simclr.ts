@@ -84,7 +84,8 @@ export async function pretrainSimclr(
   const temperature = options.temperature ?? 0.5;
   if (!(temperature > 0)) throw new Error(`pretrainSimclr: temperature must be positive, got ${temperature}`);
   const width = model.head.inFeatures;
-  const head = new ProjectionHead(width, options.projectionHidden ?? width, options.projectionDim ?? 32).to(model.device);
+  const device = model.device;
+  const head = new ProjectionHead(width, options.projectionHidden ?? width, options.projectionDim ?? 32).to(device);
   const seed = options.seed ?? 0;
   model.train();
   head.train();
@@ -92,8 +93,8 @@ export async function pretrainSimclr(
   const run = await runLoop<UnlabelledBatch>(params, data, options, (batch, epoch) => {
     const items = unstack(batch);
     const n = items.length;
-    const x1 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch), batch.indices, model.device);
-    const x2 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch + 1), batch.indices, model.device);
+    const x1 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch), batch.indices, device);
+    const x2 = itemsToTensor(transformItems(items, batch.indices, options.transform, seed, 2 * epoch + 1), batch.indices, device);
     const z = head.forward(model.features(cat([x1, x2], 0)));
     return ntXent(z.narrow(0, 0, n), z.narrow(0, n, n), temperature);
   });

@@ -30,9 +30,10 @@ export async function pretrainSupervised(model: Classifier, train: Dataset, opti
     }
   }
   const labelSmoothing = options.labelSmoothing ?? 0;
+  const device = model.device;
   model.train();
   return runLoop<Batch>(model.parameters(), train, options, (batch) => {
-    const { images, labels } = batchToTensors(batch, model.device);
+    const { images, labels } = batchToTensors(batch, device);
     return F.crossEntropy(model.forward(images), labels, { labelSmoothing });
   }, options.transform);
 }

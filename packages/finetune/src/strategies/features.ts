@@ -44,10 +44,11 @@ export async function extractFeatures(model: Classifier, data: TransferData, opt
   const chunks: Float32Array[] = [];
   const labels = new Int32Array(dataset.length);
   let width = 0, offset = 0;
+  const device = model.device;
   try {
     for await (const batch of loader.epoch(0)) {
       const values = tidy(() => noGrad(() => {
-        const f = model.features(imagesToTensor(batch, model.device));
+        const f = model.features(imagesToTensor(batch, device));
         width = f.shape[1] ?? 0;
         return Float32Array.from(f.contiguous().dataSync<'float32'>());
       }));
@@ -62,5 +63,5 @@ export async function extractFeatures(model: Classifier, data: TransferData, opt
   const all = new Float32Array(dataset.length * width);
   let at = 0;
   for (const c of chunks) { all.set(c, at); at += c.length; }
-  return { features: tensor(all, { shape: [dataset.length, width], device: model.device }), labels };
+  return { features: tensor(all, { shape: [dataset.length, width], device }), labels };
 }

@@ -3,7 +3,7 @@
  * the learning rate grows exponentially, smooth the loss, and suggest the rate where the smoothed loss
  * falls fastest. The model's parameters, buffers and batch-norm statistics are restored afterwards.
  */
-import { Adam, AdamW, SGD, functional as F, tidy, type Classifier, type Tensor } from '@graft/core';
+import { Adam, AdamW, SGD, functional as F, tidy, type Classifier, type Device, type Tensor } from '@graft/core';
 import { batchToTensors, createLoader, type Batch, type Transform } from '@graft/data';
 import type { OptimizerName } from '../args.js';
 import { checkInteger, checkNonNegative, checkPositive } from './checks.js';
@@ -86,13 +86,14 @@ export async function findLearningRate(model: Classifier, data: TransferData, op
   try {
     applyBatchNormPolicy(model, options.batchNorm ?? 'frozen');
     model.train();
+    const device = model.device;
     let avg = 0, best = Infinity;
     sweep: for (let epoch = 0; ; epoch++) {
       for await (const batch of loader.epoch(epoch)) {
         const i = result.lrs.length;
         const lr = s.minLr * (s.maxLr / s.minLr) ** (i / (s.steps - 1));
         optimizer.paramGroups.forEach((g, j) => { g.lr = lr * (ratios[j] as number); });
-        const loss = trainStep(model, optimizer, batch);
+        const loss = trainStep(model, optimizer, batch, device);
         avg = s.smoothing * avg + (1 - s.smoothing) * loss;
         const smoothed = avg / (1 - s.smoothing ** (i + 1));
         result.lrs.push(lr); result.rawLosses.push(loss); result.losses.push(smoothed);
@@ -121,9 +122,9 @@ function buildOptimizer(name: OptimizerName, groups: Array<{ params: Tensor[]; l
   throw new Error(`findLearningRate: options.optimizer must be 'sgd', 'adam' or 'adamw', got ${JSON.stringify(name)}`);
 }
 
-function trainStep(model: Classifier, optimizer: SGD | Adam | AdamW, batch: Batch): number {
+function trainStep(model: Classifier, optimizer: SGD | Adam | AdamW, batch: Batch, device: Device): number {
   return tidy(() => {
-    const { images, labels } = batchToTensors(batch, model.device);
+    const { images, labels } = batchToTensors(batch, device);
     const loss = F.crossEntropy(model.forward(images), labels);
     loss.backward();
     optimizer.step();

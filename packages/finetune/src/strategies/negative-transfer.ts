@@ -77,8 +77,7 @@ export async function fineTuneWithBaseline<M extends Classifier>(
   checkFineTuneOptions(options);
   checkFineTuneOptions({ ...shared, ...baseline.scratch }, true);
   // The baseline trains where the pretrained model does, whatever device createModel built it on.
-  const scratchModel = baseline.createModel();
-  if (scratchModel.device !== model.device) scratchModel.to(model.device);
+  const scratchModel = baseline.createModel().to(model.device);
   const tuned = await fineTune(model, data, options);
   const scratch = await trainFromScratch(scratchModel, data, { ...shared, ...baseline.scratch });
   const check = assessTransfer(metric, score(tuned.metrics, metric), score(scratch.metrics, metric), baseline.tolerance ?? 0);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('@graft/native', async (importOriginal) => (await import('../../core/test/emulated-kernels.js')).emulatedKernels(await importOriginal()));
+import { cudaMemoryStats } from '@graft/native';
 import { main } from '../src/cli.js';
 import { resolveDevice } from '../src/model.js';
 
@@ -23,12 +24,19 @@ async function graft(args: string[]): Promise<Run> {
   return { code, stdout, stderr };
 }
 
-/** A command's --json document, less its times and paths, run once per device. */
+/**
+ * A command's --json document, less its times and paths, run once per device; the `cuda` run must
+ * allocate device memory and the `cpu` run none, so a command that ignored --device would fail here.
+ */
 async function onBoth(args: (device: string) => string[]): Promise<[unknown, unknown]> {
   const results: unknown[] = [];
   for (const device of ['cpu', 'cuda']) {
+    const allocations = cudaMemoryStats().deviceAllocations;
     const r = await graft([...args(device), '--device', device, '--json']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const made = cudaMemoryStats().deviceAllocations - allocations;
+    if (device === 'cpu') expect(made, 'device buffers made by the cpu run').toBe(0);
+    else expect(made, 'device buffers made by the cuda run').toBeGreaterThan(0);
     results.push(JSON.parse(r.stdout, (key, value: unknown) => (['seconds', 'created', 'outputDir', 'weights', 'out'].includes(key) ? undefined : value)));
   }
   return results as [unknown, unknown];

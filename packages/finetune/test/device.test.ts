@@ -169,7 +169,9 @@ describe('pre-training on a CUDA device', () => {
   it('pretrainFashionMnist trains on the device it is given', async () => {
     const [cpu, gpu] = await onBoth(async (device) => {
       const out = join(mkdtempSync(join(tmpdir(), 'graft-device-')), 'backbone');
+      const allocations = cudaMemoryStats().deviceAllocations;
       const card = await pretrainFashionMnist({ task: 'supervised', bundled: true, maxSteps: 2, batchSize: 16, measureAccuracy: false, out, command: 'test', device });
+      expect(cudaMemoryStats().deviceAllocations > allocations, 'device buffers made').toBe(device !== 'cpu');
       return card.epochLosses;
     });
     expect(gpu).toEqual(cpu);

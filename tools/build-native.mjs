@@ -2,6 +2,8 @@
 // Builds the native addon from the root install (npm runs no install scripts of dependencies).
 //   node tools/build-native.mjs          cmake-js when CMake is present, else node-gyp (CPU only)
 //   node tools/build-native.mjs --gyp    node-gyp into native/build-gyp (CI builds both ways)
+//   node tools/build-native.mjs --sim    CMake into native/build-sim with the CUDA kernels on the host
+//                                        simulator (native/sim), for the CUDA test suites without a GPU
 // GRAFT_CUDA=ON|OFF|AUTO picks the CUDA backend for the CMake build (AUTO: when nvcc is found).
 // Nothing is downloaded: cmake-js uses the Node-API headers from node-api-headers, node-gyp the
 // headers of the installed Node (npm's nodedir).
@@ -15,6 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(root, 'native');
 const require = createRequire(import.meta.url);
 const wantGyp = process.argv.includes('--gyp');
+const wantSim = process.argv.includes('--sim');
 
 if (process.env.GRAFT_SKIP_NATIVE_BUILD === '1') {
   console.log('graft: GRAFT_SKIP_NATIVE_BUILD=1, not building the native addon');
@@ -66,10 +69,10 @@ function await_cpus() {
   return require('node:os').availableParallelism?.() ?? require('node:os').cpus().length;
 }
 
-function buildWithCmake() {
+function buildWithCmake(outDir = 'build', cuda = process.env.GRAFT_CUDA) {
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  const args = [cmakeJs, 'compile', '--directory', nativeDir, '--out', join(nativeDir, 'build'), '--config', 'Release'];
-  if (process.env.GRAFT_CUDA) args.push(`--CDGRAFT_CUDA=${process.env.GRAFT_CUDA}`);
+  const args = [cmakeJs, 'compile', '--directory', nativeDir, '--out', join(nativeDir, outDir), '--config', 'Release'];
+  if (cuda) args.push(`--CDGRAFT_CUDA=${cuda}`);
   args.push('--parallel', String(await_cpus()));
   return run(process.execPath, args, nativeDir);
 }
@@ -90,6 +93,12 @@ if (wantGyp) {
     rmSync(cmakeBuild, { recursive: true, force: true });
     if (hadCmake) renameSync(saved, cmakeBuild);
   }
+} else if (wantSim) {
+  if (!hasCommand('cmake')) {
+    console.error('graft: the CUDA simulator build needs CMake');
+    process.exit(1);
+  }
+  status = buildWithCmake('build-sim', 'SIM');
 } else if (hasCommand('cmake')) {
   status = buildWithCmake();
 } else {

@@ -56,7 +56,7 @@ Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
   if (src.buffer.device != dst.buffer.device)
     args.fail("argument 'dst' is on device " + std::to_string(dst.buffer.device) + " but 'src' is on device " +
               std::to_string(src.buffer.device));
-  if (overlaps(view_extent(src.first, shape, src.strides), view_extent(dst.first, shape, dst.strides)))
+  if (overlaps(view_extent_bytes(src.first, shape, src.strides, size), view_extent_bytes(dst.first, shape, dst.strides, size)))
     args.fail("the 'src' and 'dst' views share memory");
   cuda::strided_copy(shape, src.first, src.strides, dst.first, dst.strides, size, src.buffer.device);
   return info.Env().Undefined();

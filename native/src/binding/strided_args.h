@@ -84,6 +84,15 @@ Extent<T> view_extent(const T* start, const std::vector<int64_t>& shape, const s
   return {start + lowest, start + highest};
 }
 
+// The bytes [first, last] a view of `element_size`-byte elements spans, its strides counted in elements.
+inline Extent<uint8_t> view_extent_bytes(const uint8_t* start, const std::vector<int64_t>& shape,
+                                         const std::vector<int64_t>& strides, int element_size) {
+  const Extent<uint8_t> elements = view_extent(start, shape, strides);
+  if (elements.first > elements.last) return elements;
+  const auto scaled = [&](const uint8_t* p) { return start + (p - start) * element_size; };
+  return {scaled(elements.first), scaled(elements.last) + element_size - 1};
+}
+
 // Whether two extents share an element (compared as addresses: they may lie in different arrays).
 // Conservative: two interleaved views (even and odd elements) count as overlapping.
 template <typename T>

@@ -115,7 +115,7 @@ __device__ __forceinline__ void compute_stage(const unsigned char* sa, const uns
 
 template <bool BF16, int STAGES>
 __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_kernel(MmaArgs args, GemmParams p, float* c) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int kStageBytes = kBM * kRowBytes;  // per operand
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;

@@ -9,6 +9,10 @@
 
 #include "graft/cuda_ops.h"
 
+#ifdef GRAFT_CUDA_SIM
+#include "graft_sim_ptx.h"
+#endif
+
 namespace graft::cuda {
 
 // float32 on CUDA cores: 128x128 block tiles, 8x8 outputs per thread (src/cuda/gemm_f32.cu).
@@ -22,6 +26,23 @@ void gemm_tensor_core(const GemmParams& p, const float* a, const float* b, float
 
 namespace tiles {
 
+#ifdef GRAFT_CUDA_SIM
+// The host simulator (native/sim) runs these instructions from their PTX definitions.
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem) { graft_sim::async_copy(smem, gmem, 16); }
+__device__ __forceinline__ void cp_async_commit() { graft_sim::async_commit(); }
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  graft_sim::async_wait(N);
+}
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem) { graft_sim::ldmatrix_x4(r, smem); }
+__device__ __forceinline__ void mma_tf32_16x8x8(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  graft_sim::mma_tf32_16x8x8(d, a, b0, b1);
+}
+__device__ __forceinline__ void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  graft_sim::mma_bf16_16x8x16(d, a, b0, b1);
+}
+__device__ __forceinline__ float round_tf32(float x) { return graft_sim::round_tf32(x); }
+#else
 __device__ __forceinline__ uint32_t smem_address(const void* ptr) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
 }
@@ -72,6 +93,7 @@ __device__ __forceinline__ float round_tf32(float x) {
   return x;  // never used: tensor-core precisions are refused below compute capability 8.0
 #endif
 }
+#endif  // GRAFT_CUDA_SIM
 
 // Shared-memory rows of 128 bytes (eight 16-byte chunks): chunk c of row r lives at chunk c ^ (r % 8),
 // so eight rows read at the same logical chunk (one ldmatrix phase) hit eight different bank groups.

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Builds the addon with the CUDA backend on the host simulator (native/sim) and runs the CUDA test
+// suites against it: the GPU kernels, checked without a GPU. Extra arguments go to vitest.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const suites = [
+  'native/test/cuda.test.ts', 'native/test/cuda_elementwise.test.ts', 'native/test/cuda_gemm.test.ts',
+  'native/test/cuda_tensor.test.ts', 'native/test/cuda_train.test.ts', 'native/test/lerp.test.ts',
+  'native/test/runtime.test.ts', 'packages/core/test/cuda.test.ts',
+];
+
+function run(args, env = process.env) {
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
+  if (result.error) throw result.error;
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+run([join(root, 'tools', 'build-native.mjs'), '--sim']);
+const addon = join(root, 'native', 'build-sim', 'Release', 'graft.node');
+run([join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...suites, ...process.argv.slice(2)],
+  { ...process.env, GRAFT_ADDON_PATH: addon });

@@ -87,8 +87,12 @@ describe.skipIf(!hasCuda)(`cuda optimizers and clipping${why}`, () => {
     expect(again).toBe(cudaClipGradNorm(grads.map((g) => dev(g)), 0.5, normType));
   });
 });
-// (N, C, HW): BatchNorm1d (HW 1), odd planes, a channel count of 1, planes longer than the block, N*HW == 2.
-const normShapes: Array<[number, number, number]> = [[5, 3, 1], [2, 7, 13], [3, 1, 300], [4, 5, 1031], [2, 3, 1], [1, 2, 2]];
+// (N, C, HW): BatchNorm1d (HW 1), odd planes, a channel count of 1, planes longer than the block, N*HW == 2,
+// and channels whose N*HW values are split across blocks: 2 ranges inside planes, 6 ranges over 3 long
+// planes, 3 ranges over 5000 planes of 3 (src/cuda/batch_norm.cu splits when N*HW >= 8192 and C is small).
+const normShapes: Array<[number, number, number]> = [
+  [5, 3, 1], [2, 7, 13], [3, 1, 300], [4, 5, 1031], [2, 3, 1], [1, 2, 2], [8, 2, 1500], [3, 3, 9000], [5000, 2, 3],
+];
 
 describe.skipIf(!hasCuda)(`cuda batch norm${why}`, () => {
   afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
@@ -117,6 +121,10 @@ describe.skipIf(!hasCuda)(`cuda batch norm${why}`, () => {
     cudaBatchNormTrain({ ...hyper, x: xd, gamma: gammad, beta: betad, runningMean: gpu.runningMean, runningVar: gpu.runningVar, y: gpu.y, saveMean: gpu.saveMean, saveInvStd: gpu.saveInvStd });
     for (const key of ['y', 'saveMean', 'saveInvStd', 'runningMean', 'runningVar'] as const)
       expectClose(cudaToArray(gpu[key]), cpu[key], tol, `cudaBatchNormTrain ${key}`);
+    // The ranges are combined in a fixed order: the same inputs give the same bits.
+    const again = { y: devZeros(size), saveMean: devZeros(c), saveInvStd: devZeros(c) };
+    cudaBatchNormTrain({ ...hyper, x: xd, gamma: gammad, beta: betad, runningMean: dev(runningMean), runningVar: dev(runningVar), ...again });
+    for (const key of ['y', 'saveMean', 'saveInvStd'] as const) expect(cudaToArray(again[key])).toEqual(cudaToArray(gpu[key]));
 
     batchNormBackward({ n, c, hw, x, dy, gamma, saveMean: cpu.saveMean, saveInvStd: cpu.saveInvStd, dx: cpu.dx, dgamma: cpu.dgamma, dbeta: cpu.dbeta });
     cudaBatchNormBackward({ n, c, hw, x: xd, dy: dyd, gamma: gammad, saveMean: gpu.saveMean, saveInvStd: gpu.saveInvStd, dx: gpu.dx, dgamma: gpu.dgamma, dbeta: gpu.dbeta });

@@ -1,9 +1,16 @@
 // CUDA batch norm (graft/norm.h): x, y, dy, dx (N,C,HW); gamma, beta, running and saved stats (C).
-// A block per channel reduces its N*HW values in double in a fixed order (cuda/line.cuh's tree), and
-// its thread 0 turns the sums into per-channel float coefficients, as the CPU does (src/cpu/batch_norm.cc);
-// an elementwise kernel then applies them with the CPU's float operations (no contracted multiply-adds).
+// Each channel's M = N*HW values are split into ranges, one block per (channel, range), so a layer with
+// few channels and large planes still fills the GPU (ResNet's first batch norm at batch 128: 64 channels
+// of 1.6M values). A block reduces its range in double with a fixed tree (cuda/line.cuh): for the
+// statistics, its count, mean and the sum of squared deviations from that mean (two passes over the range);
+// for the gradients, sum(dy) and sum(dy*(x-mean)). One thread per channel then combines the ranges in
+// order (Chan's formula for the statistics) and turns them into per-channel float coefficients, as the
+// CPU does (src/cpu/batch_norm.cc); an elementwise kernel applies them with the CPU's float operations
+// (no contracted multiply-adds). The split depends on the shape and the GPU's SM count only, so results
+// repeat bit for bit on one GPU model.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -16,34 +23,90 @@ namespace {
 
 struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
 
-// The m-th of the channel's N*HW values.
-__device__ __forceinline__ int64_t channel_index(int64_t m, int64_t c, int64_t channels, int64_t hw) {
-  return ((m / hw) * channels + c) * hw + m % hw;
+// How each channel's M values are split: range s covers [s*chunk, min((s+1)*chunk, M)).
+struct ChannelSplit {
+  int64_t ranges, chunk;
+};
+
+// Enough blocks for about kBlocksPerSm per SM, each range at least kMinRange values (shorter ones would
+// spend more on the block's tree than on reading).
+constexpr int64_t kBlocksPerSm = 4, kMinRange = 4096;
+
+ChannelSplit channel_split(const char* op, int device, int64_t channels, int64_t m) {
+  int sms = 0;
+  GRAFT_CUDA_CHECK(op, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const int64_t target = kBlocksPerSm * sms;
+  const int64_t wanted = std::min((target + channels - 1) / channels, m / kMinRange);
+  if (wanted <= 1) return {1, m};
+  const int64_t chunk = (m + wanted - 1) / wanted;
+  return {(m + chunk - 1) / chunk, chunk};  // (ranges - 1) * chunk < m: no range is empty
 }
 
-// Per channel: mean, biased variance, saved stats, running stats, and scale = invstd*gamma into coef[c].
-__global__ void train_stats_kernel(BatchNormTrainArgs a, float* coef) {
-  const int64_t m = a.n * a.hw;
-  for (int64_t c = blockIdx.x; c < a.c; c += gridDim.x) {
-    double sum = 0.0;
-    for (int64_t k = threadIdx.x; k < m; k += kLineThreads) sum += a.x[channel_index(k, c, a.c, a.hw)];
-    const double mean = m > 0 ? BlockLine::all(sum, Add{}) / double(m) : 0.0;
-    double m2 = 0.0;
-    for (int64_t k = threadIdx.x; k < m; k += kLineThreads) {
-      const double d = a.x[channel_index(k, c, a.c, a.hw)] - mean;
-      m2 += d * d;
+// Calls visit(i) for the element index i of the block thread's share of channel c's values [begin, end):
+// value k of a channel lives at ((k / hw) * channels + c) * hw + k % hw; the plane and offset are carried
+// from one visit to the next instead of divided out each time.
+template <typename Visit>
+__device__ void for_channel_range(int64_t c, int64_t channels, int64_t hw, int64_t begin, int64_t end, Visit visit) {
+  int64_t k = begin + threadIdx.x;
+  if (k >= end) return;
+  int64_t plane = k / hw, offset = k % hw;
+  for (; k < end; k += kLineThreads) {
+    visit((plane * channels + c) * hw + offset);
+    offset += kLineThreads;
+    if (offset >= hw) {
+      plane += offset / hw;
+      offset %= hw;
     }
+  }
+}
+
+// partial[3*(c*ranges + s)] = count, mean and sum of squared deviations of range s of channel c.
+__global__ void range_moments_kernel(const float* x, int64_t n, int64_t channels, int64_t hw, ChannelSplit split,
+                                     double* partial) {
+  const int64_t m = n * hw, s = blockIdx.y;
+  const int64_t begin = s * split.chunk, end = min(m, begin + split.chunk);
+  const double count = static_cast<double>(end > begin ? end - begin : 0);
+  for (int64_t c = blockIdx.x; c < channels; c += gridDim.x) {
+    double sum = 0.0;
+    for_channel_range(c, channels, hw, begin, end, [&](int64_t i) { sum += x[i]; });
+    const double mean = count > 0 ? BlockLine::all(sum, Add{}) / count : 0.0;
+    double m2 = 0.0;
+    for_channel_range(c, channels, hw, begin, end, [&](int64_t i) {
+      const double d = x[i] - mean;
+      m2 += d * d;
+    });
     m2 = BlockLine::all(m2, Add{});
     if (threadIdx.x != 0) continue;
-    const double invstd = 1.0 / sqrt((m > 0 ? m2 / double(m) : 0.0) + a.eps);
-    a.save_mean[c] = static_cast<float>(mean);
-    a.save_invstd[c] = static_cast<float>(invstd);
-    coef[c] = static_cast<float>(invstd * (a.gamma ? a.gamma[c] : 1.0));
-    if (m <= 1) continue;
-    if (a.running_mean) a.running_mean[c] = static_cast<float>((1.0 - a.momentum) * a.running_mean[c] + a.momentum * mean);
-    if (a.running_var)
-      a.running_var[c] = static_cast<float>((1.0 - a.momentum) * a.running_var[c] + a.momentum * m2 / double(m - 1));
+    double* out = partial + 3 * (c * split.ranges + s);
+    out[0] = count;
+    out[1] = mean;
+    out[2] = m2;
   }
+}
+
+// Per channel: the ranges' moments combined in order (Chan et al.), then mean, biased variance, saved
+// stats, running stats, and scale = invstd*gamma into coef[c].
+__global__ void train_stats_kernel(BatchNormTrainArgs a, int64_t ranges, const double* partial, float* coef) {
+  const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (c >= a.c) return;
+  double count = 0.0, mean = 0.0, m2 = 0.0;
+  for (int64_t s = 0; s < ranges; ++s) {
+    const double* r = partial + 3 * (c * ranges + s);
+    if (r[0] == 0.0) continue;
+    const double total = count + r[0], delta = r[1] - mean;
+    mean += delta * (r[0] / total);
+    m2 += r[2] + delta * delta * (count * r[0] / total);
+    count = total;
+  }
+  const int64_t m = a.n * a.hw;
+  const double invstd = 1.0 / sqrt((m > 0 ? m2 / double(m) : 0.0) + a.eps);
+  a.save_mean[c] = static_cast<float>(mean);
+  a.save_invstd[c] = static_cast<float>(invstd);
+  coef[c] = static_cast<float>(invstd * (a.gamma ? a.gamma[c] : 1.0));
+  if (m <= 1) return;
+  if (a.running_mean) a.running_mean[c] = static_cast<float>((1.0 - a.momentum) * a.running_mean[c] + a.momentum * mean);
+  if (a.running_var)
+    a.running_var[c] = static_cast<float>((1.0 - a.momentum) * a.running_var[c] + a.momentum * m2 / double(m - 1));
 }
 
 __global__ void eval_scale_kernel(BatchNormEvalArgs a, float* coef) {
@@ -60,36 +123,50 @@ __global__ void normalize_kernel(const float* x, int64_t total, int64_t channels
   }
 }
 
-// Per channel sum(dy) and sum(dy*(x-mean)) (when x is given); thread 0 hands both to finish(c, g, s).
-template <typename Finish>
-__device__ void channel_grad_sums(const float* dy, const float* x, const float* mean, int64_t n, int64_t channels,
-                                  int64_t hw, Finish finish) {
-  const int64_t m = n * hw;
+// partial[2*(c*ranges + s)] = sum(dy) and sum(dy*(x - mean[c])) (0 when x is null) over range s of channel c.
+__global__ void range_grad_sums_kernel(const float* dy, const float* x, const float* mean, int64_t n, int64_t channels,
+                                       int64_t hw, ChannelSplit split, double* partial) {
+  const int64_t m = n * hw, s = blockIdx.y;
+  const int64_t begin = s * split.chunk, end = min(m, begin + split.chunk);
   for (int64_t c = blockIdx.x; c < channels; c += gridDim.x) {
-    double g = 0.0, s = 0.0;
-    for (int64_t k = threadIdx.x; k < m; k += kLineThreads) {
-      const int64_t i = channel_index(k, c, channels, hw);
+    const float mean_c = x ? mean[c] : 0.0f;
+    double g = 0.0, xs = 0.0;
+    for_channel_range(c, channels, hw, begin, end, [&](int64_t i) {
       g += dy[i];
-      if (x) s += double(dy[i]) * (x[i] - mean[c]);
-    }
+      if (x) xs += double(dy[i]) * (x[i] - mean_c);
+    });
     g = BlockLine::all(g, Add{});
-    s = BlockLine::all(s, Add{});
-    if (threadIdx.x == 0) finish(c, g, s);
+    xs = BlockLine::all(xs, Add{});
+    if (threadIdx.x != 0) continue;
+    partial[2 * (c * split.ranges + s)] = g;
+    partial[2 * (c * split.ranges + s) + 1] = xs;
+  }
+}
+
+// Channel c's sums over all ranges, added in range order.
+__device__ void channel_grad_sums(const double* partial, int64_t c, int64_t ranges, double& sum_dy, double& sum_dy_xc) {
+  sum_dy = 0.0;
+  sum_dy_xc = 0.0;
+  for (int64_t s = 0; s < ranges; ++s) {
+    sum_dy += partial[2 * (c * ranges + s)];
+    sum_dy_xc += partial[2 * (c * ranges + s) + 1];
   }
 }
 
 // dx = A*dy + B*(x - mean) + C0 with A = g*invstd, B = -g*invstd^2*dgamma/M, C0 = -g*invstd*dbeta/M.
-__global__ void backward_sums_kernel(BatchNormBackwardArgs a, float* coef) {
-  channel_grad_sums(a.dy, a.x, a.save_mean, a.n, a.c, a.hw, [&](int64_t c, double sum_dy, double sum_dy_xc) {
-    const double invstd = a.save_invstd[c], g = a.gamma ? a.gamma[c] : 1.0;
-    const double dgamma = sum_dy_xc * invstd;
-    if (a.dbeta) a.dbeta[c] = static_cast<float>(sum_dy);
-    if (a.dgamma) a.dgamma[c] = static_cast<float>(dgamma);
-    const double md = static_cast<double>(a.n * a.hw > 1 ? a.n * a.hw : 1);
-    coef[c] = static_cast<float>(g * invstd);
-    coef[a.c + c] = static_cast<float>(-g * invstd * invstd * dgamma / md);
-    coef[2 * a.c + c] = static_cast<float>(-g * invstd * sum_dy / md);
-  });
+__global__ void backward_coef_kernel(BatchNormBackwardArgs a, int64_t ranges, const double* partial, float* coef) {
+  const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (c >= a.c) return;
+  double sum_dy, sum_dy_xc;
+  channel_grad_sums(partial, c, ranges, sum_dy, sum_dy_xc);
+  const double invstd = a.save_invstd[c], g = a.gamma ? a.gamma[c] : 1.0;
+  const double dgamma = sum_dy_xc * invstd;
+  if (a.dbeta) a.dbeta[c] = static_cast<float>(sum_dy);
+  if (a.dgamma) a.dgamma[c] = static_cast<float>(dgamma);
+  const double md = static_cast<double>(a.n * a.hw > 1 ? a.n * a.hw : 1);
+  coef[c] = static_cast<float>(g * invstd);
+  coef[a.c + c] = static_cast<float>(-g * invstd * invstd * dgamma / md);
+  coef[2 * a.c + c] = static_cast<float>(-g * invstd * sum_dy / md);
 }
 
 __global__ void backward_dx_kernel(BatchNormBackwardArgs a, const float* coef) {
@@ -101,11 +178,13 @@ __global__ void backward_dx_kernel(BatchNormBackwardArgs a, const float* coef) {
   }
 }
 
-__global__ void backward_eval_sums_kernel(BatchNormBackwardEvalArgs a) {
-  channel_grad_sums(a.dy, a.dgamma ? a.x : nullptr, a.running_mean, a.n, a.c, a.hw, [&](int64_t c, double g, double s) {
-    if (a.dbeta) a.dbeta[c] = static_cast<float>(g);
-    if (a.dgamma) a.dgamma[c] = static_cast<float>(s / sqrt(double(a.running_var[c]) + a.eps));
-  });
+__global__ void backward_eval_params_kernel(BatchNormBackwardEvalArgs a, int64_t ranges, const double* partial) {
+  const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (c >= a.c) return;
+  double sum_dy, sum_dy_xc;
+  channel_grad_sums(partial, c, ranges, sum_dy, sum_dy_xc);
+  if (a.dbeta) a.dbeta[c] = static_cast<float>(sum_dy);
+  if (a.dgamma) a.dgamma[c] = static_cast<float>(sum_dy_xc / sqrt(double(a.running_var[c]) + a.eps));
 }
 
 __global__ void backward_eval_dx_kernel(BatchNormBackwardEvalArgs a) {
@@ -117,16 +196,23 @@ __global__ void backward_eval_dx_kernel(BatchNormBackwardEvalArgs a) {
   }
 }
 
-// Per-channel float coefficients live in an allocator block for the launches that use them; freeing
-// right after queueing is safe because the block's next user is queued behind them on the same stream.
+// Per-channel partial sums and coefficients live in allocator blocks for the launches that use them;
+// freeing right after queueing is safe because a block's next user is queued behind them on the same stream.
+template <typename T>
 struct Scratch {
-  float* data;
-  Scratch(const char* op, int64_t floats, int device)
-      : data(static_cast<float*>(device_alloc(op, static_cast<size_t>(floats) * sizeof(float), device))) {}
+  T* data;
+  Scratch(const char* op, int64_t count, int device)
+      : data(static_cast<T*>(device_alloc(op, static_cast<size_t>(count) * sizeof(T), device))) {}
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
   ~Scratch() { device_free(data); }
 };
 
 constexpr int kThreads = 256;
+
+dim3 range_grid(int64_t channels, const ChannelSplit& split) {
+  return dim3(BlockLine::blocks(channels), static_cast<unsigned int>(split.ranges));
+}
 
 }  // namespace
 
@@ -134,8 +220,12 @@ void batch_norm_train(const BatchNormTrainArgs& a, int device) {
   const char* op = "cudaBatchNormTrain";
   cudaStream_t stream = stream_for(op, device);
   if (a.c == 0) return;
-  Scratch scale(op, a.c, device);
-  train_stats_kernel<<<BlockLine::blocks(a.c), kLineThreads, 0, stream>>>(a, scale.data);
+  const ChannelSplit split = channel_split(op, device, a.c, a.n * a.hw);
+  Scratch<double> partial(op, 3 * a.c * split.ranges, device);
+  Scratch<float> scale(op, a.c, device);
+  range_moments_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(a.x, a.n, a.c, a.hw, split, partial.data);
+  GRAFT_CUDA_CHECK_LAUNCH(op, range_moments_kernel);
+  train_stats_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data, scale.data);
   GRAFT_CUDA_CHECK_LAUNCH(op, train_stats_kernel);
   const int64_t total = a.n * a.c * a.hw;
   if (total == 0) return;
@@ -149,7 +239,7 @@ void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
   cudaStream_t stream = stream_for(op, device);
   const int64_t total = a.n * a.c * a.hw;
   if (total == 0) return;
-  Scratch scale(op, a.c, device);
+  Scratch<float> scale(op, a.c, device);
   eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.data);
   GRAFT_CUDA_CHECK_LAUNCH(op, eval_scale_kernel);
   normalize_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(a.x, total, a.c, a.hw, a.running_mean,
@@ -161,9 +251,14 @@ void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
   const char* op = "cudaBatchNormBackward";
   cudaStream_t stream = stream_for(op, device);
   if (a.c == 0) return;
-  Scratch coef(op, 3 * a.c, device);
-  backward_sums_kernel<<<BlockLine::blocks(a.c), kLineThreads, 0, stream>>>(a, coef.data);
-  GRAFT_CUDA_CHECK_LAUNCH(op, backward_sums_kernel);
+  const ChannelSplit split = channel_split(op, device, a.c, a.n * a.hw);
+  Scratch<double> partial(op, 2 * a.c * split.ranges, device);
+  Scratch<float> coef(op, 3 * a.c, device);
+  range_grad_sums_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(a.dy, a.x, a.save_mean, a.n, a.c, a.hw,
+                                                                              split, partial.data);
+  GRAFT_CUDA_CHECK_LAUNCH(op, range_grad_sums_kernel);
+  backward_coef_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data, coef.data);
+  GRAFT_CUDA_CHECK_LAUNCH(op, backward_coef_kernel);
   const int64_t total = a.n * a.c * a.hw;
   if (!a.dx || total == 0) return;
   backward_dx_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(a, coef.data);
@@ -175,8 +270,13 @@ void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
   cudaStream_t stream = stream_for(op, device);
   if (a.c == 0) return;
   if (a.dgamma || a.dbeta) {
-    backward_eval_sums_kernel<<<BlockLine::blocks(a.c), kLineThreads, 0, stream>>>(a);
-    GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_sums_kernel);
+    const ChannelSplit split = channel_split(op, device, a.c, a.n * a.hw);
+    Scratch<double> partial(op, 2 * a.c * split.ranges, device);
+    range_grad_sums_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(
+        a.dy, a.dgamma ? a.x : nullptr, a.running_mean, a.n, a.c, a.hw, split, partial.data);
+    GRAFT_CUDA_CHECK_LAUNCH(op, range_grad_sums_kernel);
+    backward_eval_params_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data);
+    GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_params_kernel);
   }
   const int64_t total = a.n * a.c * a.hw;
   if (!a.dx || total == 0) return;

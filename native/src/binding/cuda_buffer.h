@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "binding/strided_args.h"
 #include "binding/util.h"
 
 namespace graft::binding {
@@ -51,6 +52,20 @@ inline int64_t strided_extent(int64_t last, int64_t batch_stride, int64_t rows, 
   if (rows == 0 || cols == 0) return 0;
   const double needed = double(last) * double(batch_stride) + double(rows - 1) * double(row_stride) + double(cols);
   return needed >= 9.0e18 ? INT64_MAX : last * batch_stride + (rows - 1) * row_stride + cols;
+}
+
+// The CPU bindings' require_disjoint (binding/strided_args.h) over device memory, in bytes: `a` and `b`
+// must not share memory, except that allow_identical lets them be the very same range (in place).
+inline void require_apart(const Args& args, const void* a, int64_t a_bytes, const char* a_name, const void* b,
+                          int64_t b_bytes, const char* b_name, bool allow_identical) {
+  require_disjoint(args, Span<const uint8_t>{static_cast<const uint8_t*>(a), a_bytes}, a_bytes, a_name,
+                   Span<const uint8_t>{static_cast<const uint8_t*>(b), b_bytes}, b_bytes, b_name,
+                   allow_identical && a_bytes == b_bytes);
+}
+inline void require_apart(const Args& args, const DeviceFloats& a, const char* a_name, const DeviceFloats& b,
+                          const char* b_name, int64_t count, bool allow_identical) {
+  const int64_t bytes = count * int64_t(sizeof(float));
+  require_apart(args, a.data, bytes, a_name, b.data, bytes, b_name, allow_identical);
 }
 
 }  // namespace graft::binding

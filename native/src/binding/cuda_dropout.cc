@@ -27,6 +27,9 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   require_device_size(args, y, "y", x.size, detail);
   if (mask.bytes < x.size) args.fail("argument 'mask' holds " + std::to_string(mask.bytes) + " bytes, needs " + detail);
   if (x.device != y.device || x.device != mask.device) args.fail("arguments 'x', 'y' and 'mask' are on different devices");
+  require_apart(args, y, "y", x, "x", x.size, true);
+  require_apart(args, mask.data, x.size, "mask", x.data, x.size * int64_t(sizeof(float)), "x", false);
+  require_apart(args, mask.data, x.size, "mask", y.data, x.size * int64_t(sizeof(float)), "y", false);
   cuda::dropout(x.data, y.data, mask.data, x.size, p, uint64_t(seed), uint64_t(offset), x.device);
   return info.Env().Undefined();
 }
@@ -41,6 +44,8 @@ Napi::Value DropoutBackward(const Napi::CallbackInfo& info) {
   require_device_size(args, dx, "dx", dy.size, detail);
   if (mask.bytes < dy.size) args.fail("argument 'mask' holds " + std::to_string(mask.bytes) + " bytes, needs " + detail);
   if (dy.device != dx.device || dy.device != mask.device) args.fail("arguments 'dy', 'mask' and 'dx' are on different devices");
+  require_apart(args, dx, "dx", dy, "dy", dy.size, true);
+  require_apart(args, dx.data, dy.size * int64_t(sizeof(float)), "dx", mask.data, dy.size, "mask", false);
   cuda::dropout_backward(dy.data, mask.data, dy.size, p, dx.data, dy.device);
   return info.Env().Undefined();
 }

@@ -54,6 +54,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   const UnaryParams p = read_params(args, 3);
   require_same_device(args, {{"x", x}, {"y", y}});
   require_device_size(args, y, "y", x.size, "x has " + std::to_string(x.size) + " elements");
+  require_apart(args, y, "y", x, "x", x.size, true);
   cuda::unary(op, p, x.data, y.data, x.size, x.device);
   return info.Env().Undefined();
 }
@@ -70,6 +71,9 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   require_device_size(args, x, "x", dy.size, detail);
   require_device_size(args, y, "y", dy.size, detail);
   require_device_size(args, dx, "dx", dy.size, detail);
+  require_apart(args, dx, "dx", x, "x", dy.size, true);
+  require_apart(args, dx, "dx", y, "y", dy.size, true);
+  require_apart(args, dx, "dx", dy, "dy", dy.size, true);
   cuda::unary_backward(op, p, x.data, y.data, dy.data, dx.data, dy.size, dy.device);
   return info.Env().Undefined();
 }
@@ -99,6 +103,10 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const DeviceFloats out = device_floats(info, args, 8, "out");
   require_same_device(args, {{"out", out}, {"a", a.buffer}, {"b", b.buffer}});
   require_device_size(args, out, "out", element_count(shape), "outShape " + shape_string(shape));
+  if (element_count(shape) > 0) {
+    require_no_alias(args, a.first, a.strides, "a", const_cast<const float*>(out.data), shape);
+    require_no_alias(args, b.first, b.strides, "b", const_cast<const float*>(out.data), shape);
+  }
   cuda::binary(op, shape, a.first, a.strides, b.first, b.strides, out.data, out.device);
   return info.Env().Undefined();
 }

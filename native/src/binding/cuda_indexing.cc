@@ -43,6 +43,8 @@ Napi::Value Run(const Napi::CallbackInfo& info, const char* op, bool per_element
   require_device_size(args, index, "index", index_size, s.describe() + " (int32 indices)");
   require_device_size(args, out, out_name, out_size, s.describe());
   require_same_device(args, {{in_name, in}, {"index", index}, {out_name, out}});
+  require_apart(args, out.data, out_size * 4, out_name, in.data, in_size * 4, in_name, false);
+  require_apart(args, out.data, out_size * 4, out_name, index.data, index_size * 4, "index", false);
   kernel(in.data, s.outer, s.mid, s.inner, reinterpret_cast<const int32_t*>(index.data), s.other, out.data, in.device);
   return info.Env().Undefined();
 }

@@ -18,6 +18,9 @@ Napi::Value CudaLerp(const Napi::CallbackInfo& info) {
   require_device_size(args, b, "b", p.n, detail);
   require_device_size(args, w, "w", p.n, detail);
   require_device_size(args, out, "out", p.n, detail);
+  require_apart(args, out, "out", a, "a", p.n, true);
+  require_apart(args, out, "out", b, "b", p.n, true);
+  require_apart(args, out, "out", w, "w", p.n, true);
   cuda::lerp(p, a.data, b.data, w.data, out.data, a.device);
   return info.Env().Undefined();
 }

@@ -38,6 +38,8 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   require_device_size(args, losses, "losses", a.reduction == Reduction::None ? a.n : 1,
                       dims + ", reduction " + args.string(8, "reduction"));
   require_same_device(args, {{"logits", logits}, {"losses", losses}});
+  const int64_t loss_count = a.reduction == Reduction::None ? a.n : 1;
+  require_apart(args, losses.data, loss_count * 4, "losses", logits.data, a.n * a.c * 4, "logits", false);
   a.logits = logits.data;
   a.losses = losses.data;
   if (!args.is_undefined(5)) {
@@ -50,12 +52,15 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
     const DeviceFloats dlogits = device_floats(info, args, 10, "dlogits");
     require_device_size(args, dlogits, "dlogits", a.n * a.c, dims);
     require_same_device(args, {{"logits", logits}, {"dlogits", dlogits}});
+    require_apart(args, dlogits, "dlogits", logits, "logits", a.n * a.c, false);
+    require_apart(args, dlogits.data, a.n * a.c * 4, "dlogits", losses.data, loss_count * 4, "losses", false);
     a.dlogits = dlogits.data;
   }
   if (!args.is_undefined(4)) {
     const DeviceFloats soft = device_floats(info, args, 4, "softTargets");
     require_device_size(args, soft, "softTargets", a.n * a.c, dims);
     require_same_device(args, {{"logits", logits}, {"softTargets", soft}});
+    if (a.dlogits) require_apart(args, a.dlogits, a.n * a.c * 4, "dlogits", soft.data, a.n * a.c * 4, "softTargets", false);
     a.soft_targets = soft.data;
   } else {
     const DeviceFloats targets = device_floats(info, args, 3, "targets");
@@ -83,6 +88,9 @@ Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
   const DeviceFloats losses = device_floats(info, args, 6, "losses");
   require_device_size(args, losses, "losses", a.reduction == Reduction::None ? a.n * a.c : 1, dims);
   require_same_device(args, {{"logits", logits}, {"targets", targets}, {"losses", losses}});
+  const int64_t count = a.n * a.c, loss_bytes = (a.reduction == Reduction::None ? count : 1) * 4;
+  require_apart(args, losses.data, loss_bytes, "losses", logits.data, count * 4, "logits", false);
+  require_apart(args, losses.data, loss_bytes, "losses", targets.data, count * 4, "targets", false);
   a.logits = logits.data;
   a.targets = targets.data;
   a.losses = losses.data;
@@ -96,6 +104,9 @@ Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
     const DeviceFloats dlogits = device_floats(info, args, 7, "dlogits");
     require_device_size(args, dlogits, "dlogits", a.n * a.c, dims);
     require_same_device(args, {{"logits", logits}, {"dlogits", dlogits}});
+    require_apart(args, dlogits, "dlogits", logits, "logits", count, false);
+    require_apart(args, dlogits, "dlogits", targets, "targets", count, false);
+    require_apart(args, dlogits.data, count * 4, "dlogits", losses.data, loss_bytes, "losses", false);
     a.dlogits = dlogits.data;
   }
   cuda::bce_with_logits(a, logits.device);

@@ -84,6 +84,7 @@ Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
   require_same_device(args, {{"x", x}, {"y", y}});
   require_device_size(args, x, "x", d.outer * d.r * d.inner, d.text("d"));
   require_device_size(args, y, "y", d.outer * d.r * d.inner, d.text("d"));
+  require_apart(args, y, "y", x, "x", d.outer * d.r * d.inner, true);
   Kernel(x.data, d.outer, d.r, d.inner, y.data, x.device);
   return info.Env().Undefined();
 }
@@ -100,6 +101,8 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   require_device_size(args, y, "y", count, d.text("d"));
   require_device_size(args, dy, "dy", count, d.text("d"));
   require_device_size(args, dx, "dx", count, d.text("d"));
+  require_apart(args, dx, "dx", y, "y", count, true);
+  require_apart(args, dx, "dx", dy, "dy", count, true);
   Kernel(y.data, dy.data, d.outer, d.r, d.inner, dx.data, y.device);
   return info.Env().Undefined();
 }

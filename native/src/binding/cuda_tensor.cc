@@ -93,6 +93,7 @@ Napi::Value Cast(const Napi::CallbackInfo& info) {
   if (src.bytes / from_size < n) args.fail("argument 'src' holds fewer than " + detail + " elements");
   if (dst.bytes / to_size < n) args.fail("argument 'dst' holds fewer than " + detail + " elements");
   if (src.device != dst.device) args.fail("arguments 'src' and 'dst' are on different devices");
+  if (n > 0) require_apart(args, dst.data, n * to_size, "dst", src.data, n * from_size, "src", from_size == to_size);
   cuda::cast(src.data, from, dst.data, to, n, scale, src.device);
   return info.Env().Undefined();
 }
@@ -122,6 +123,12 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   const DeviceFloats out = device_floats(info, args, 10, "out");
   require_same_device(args, {{"out", out}, {"cond", cond.buffer}, {"a", a.buffer}, {"b", b.buffer}});
   require_device_size(args, out, "out", element_count(shape), "shape " + shape_string(shape));
+  if (element_count(shape) > 0) {
+    const float* written = out.data;
+    require_no_alias(args, cond.first, cond.strides, "cond", written, shape);
+    require_no_alias(args, a.first, a.strides, "a", written, shape);
+    require_no_alias(args, b.first, b.strides, "b", written, shape);
+  }
   cuda::where(shape, cond.first, cond.strides, a.first, a.strides, b.first, b.strides, out.data, out.device);
   return info.Env().Undefined();
 }

@@ -128,4 +128,17 @@ bool same_as_contiguous(const T* view, const std::vector<int64_t>& strides, cons
   return true;
 }
 
+// An input view may be the contiguous output itself (in place) but must not otherwise share memory with
+// it: a kernel would read elements it has already overwritten.
+template <typename T>
+void require_no_alias(const Args& args, const T* view, const Dims& strides, const char* name, const T* out,
+                      const Dims& shape) {
+  Dims out_strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;) out_strides[d - 1] = out_strides[d] * shape[d];
+  if (same_as_contiguous(view, strides, out, shape)) return;
+  if (overlaps(view_extent(view, shape, strides), view_extent(out, shape, out_strides)))
+    args.fail("argument '" + std::string(name) + "' shares memory with 'out' through a different view (shape " +
+              shape_string(shape) + ", strides " + shape_string(strides) + "); write to a separate array");
+}
+
 }  // namespace graft::binding

@@ -50,6 +50,17 @@ size_t page_size() {
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
+// GRAFT_SIM_ORDER=reverse runs blocks, and the threads of a block between barriers, last first: another
+// valid schedule, under which a missing __syncthreads() between a write and another thread's read shows
+// up where the default order (first first) hides it, and the other way round.
+bool reverse_order() {
+  static const bool reverse = [] {
+    const char* text = std::getenv("GRAFT_SIM_ORDER");
+    return text && std::string(text) == "reverse";
+  }();
+  return reverse;
+}
+
 int device_count() {
   static const int count = [] {
     const char* text = std::getenv("GRAFT_SIM_DEVICES");
@@ -230,9 +241,12 @@ void run_block(Executor& e, const dim3& block) {
     f.context.uc_link = &e.scheduler;
     makecontext(&f.context, fiber_entry, 0);
   }
+  const bool reverse = reverse_order();
   do {
-    for (size_t i = 0; i < threads; ++i)
-      if (e.fibers[i].state == FiberState::Runnable) resume(e, e.fibers[i]);
+    for (size_t n = 0; n < threads; ++n) {
+      Fiber& f = e.fibers[reverse ? threads - 1 - n : n];
+      if (f.state == FiberState::Runnable) resume(e, f);
+    }
   } while (release_waiting(e, threads));
 }
 
@@ -274,12 +288,13 @@ void run_grid(const void* kernel, const LaunchConfig& config, void (*body)(void*
   e.dynamic_shared.assign(config.shared_bytes, 0xff);
   blockDim = block;
   gridDim = grid;
-  for (unsigned int z = 0; z < grid.z; ++z)
-    for (unsigned int y = 0; y < grid.y; ++y)
-      for (unsigned int x = 0; x < grid.x; ++x) {
-        blockIdx = uint3{x, y, z};
-        run_block(e, block);
-      }
+  const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
+  for (uint64_t n = 0; n < blocks; ++n) {
+    const uint64_t b = reverse_order() ? blocks - 1 - n : n;
+    blockIdx = uint3{static_cast<unsigned int>(b % grid.x), static_cast<unsigned int>(b / grid.x % grid.y),
+                     static_cast<unsigned int>(b / (uint64_t(grid.x) * grid.y))};
+    run_block(e, block);
+  }
   e.running = false;
 }
 

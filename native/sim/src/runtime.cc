@@ -6,11 +6,16 @@
 // process with SIGSEGV instead of passing. New memory is filled with 0xff bytes (a float NaN), so a
 // result that depends on memory nobody wrote shows up as NaN.
 //
-// Launches: blocks run one after another on the calling thread. A block's threads are ucontext fibers
+// Launches: blocks run one after another on the calling thread. A block's threads are fibers: each has
+// its own stack, made once with a ucontext and reused by every later block, and every switch is a
+// _setjmp/_longjmp pair (no system call, where swapcontext makes one to save the signal mask)
 // run in thread order; a fiber runs until it reaches __syncthreads(), a warp-collective operation or
 // its end. When no fiber can run, a warp whose live lanes all wait in a collective op is released;
 // otherwise, when every live thread waits at __syncthreads(), all are released (threads that have
 // returned count as arrived, as on the GPU); anything else is a deadlock and stops the process.
+// Fibers switch with _setjmp/_longjmp between stacks (the fortified longjmp would refuse that).
+#undef _FORTIFY_SOURCE
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -118,7 +123,9 @@ struct AsyncCopy {
 };
 
 struct Fiber {
-  ucontext_t context;
+  jmp_buf parked;       // waiting to run a thread (fiber_main's loop)
+  jmp_buf resume_at;    // where the running thread yielded
+  bool started = false; // whether this block's thread has begun
   char* stack = nullptr;
   FiberState state = FiberState::Done;
   unsigned int linear = 0;
@@ -134,7 +141,8 @@ struct Warp {
 };
 
 struct Executor {
-  ucontext_t scheduler;
+  ucontext_t scheduler;   // saved by the swapcontext that first enters a new fiber
+  jmp_buf back;           // where the scheduler resumed the running fiber
   std::vector<Fiber> fibers;
   std::vector<Warp> warps;
   Fiber* current = nullptr;
@@ -154,11 +162,28 @@ char* new_stack() {
   return static_cast<char*>(p) + guard;
 }
 
-void fiber_entry() {
+// A fiber's whole life: park, run one thread of a block when started, mark it done, park again.
+void fiber_main() {
   Executor& e = executor;
-  e.body(e.context);
-  e.current->state = FiberState::Done;
-  // returning resumes e.scheduler through uc_link
+  for (;;) {
+    if (_setjmp(e.current->parked) == 0) _longjmp(e.back, 1);
+    e.body(e.context);
+    e.current->state = FiberState::Done;
+  }
+}
+
+// Gives fiber f its stack and runs it up to its first park.
+void make_fiber(Executor& e, Fiber& f) {
+  f.stack = new_stack();
+  ucontext_t start;
+  if (getcontext(&start) != 0) fail("getcontext failed");
+  start.uc_stack.ss_sp = f.stack;
+  start.uc_stack.ss_size = kFiberStack;
+  start.uc_link = nullptr;  // fiber_main never returns
+  makecontext(&start, fiber_main, 0);
+  e.current = &f;
+  if (_setjmp(e.back) == 0 && swapcontext(&e.scheduler, &start) != 0) fail("swapcontext failed");
+  e.current = nullptr;
 }
 
 void land_copies(std::vector<AsyncCopy>& group) {
@@ -169,7 +194,11 @@ void land_copies(std::vector<AsyncCopy>& group) {
 void resume(Executor& e, Fiber& f) {
   e.current = &f;
   threadIdx = f.index;
-  if (swapcontext(&e.scheduler, &f.context) != 0) fail("swapcontext failed");
+  if (_setjmp(e.back) == 0) {
+    if (f.started) _longjmp(f.resume_at, 1);
+    f.started = true;
+    _longjmp(f.parked, 1);
+  }
   e.current = nullptr;
   if (f.state == FiberState::Done) {  // copies a thread never waited for still land
     for (auto& group : f.committed) land_copies(group);
@@ -188,7 +217,7 @@ void yield(FiberState state) {
   Executor& e = executor;
   Fiber& f = running_fiber("a barrier");
   f.state = state;
-  if (swapcontext(&f.context, &e.scheduler) != 0) fail("swapcontext failed");
+  if (_setjmp(f.resume_at) == 0) _longjmp(e.back, 1);
 }
 
 // Releases whatever can proceed once no fiber is runnable; false when every thread has finished.
@@ -226,20 +255,17 @@ bool release_waiting(Executor& e, size_t threads) {
 
 void run_block(Executor& e, const dim3& block) {
   const size_t threads = size_t(block.x) * block.y * block.z;
+  e.fibers.reserve(kMaxThreads);  // never reallocated: parked fibers' jmp_bufs stay where they were saved
   if (e.fibers.size() < threads) e.fibers.resize(threads);
   e.warps.resize((threads + 31) / 32);
   for (size_t i = 0; i < threads; ++i) {
     Fiber& f = e.fibers[i];
-    if (!f.stack) f.stack = new_stack();
+    if (!f.stack) make_fiber(e, f);
     f.linear = static_cast<unsigned int>(i);
     f.index = uint3{static_cast<unsigned int>(i % block.x), static_cast<unsigned int>((i / block.x) % block.y),
                     static_cast<unsigned int>(i / (size_t(block.x) * block.y))};
     f.state = FiberState::Runnable;
-    if (getcontext(&f.context) != 0) fail("getcontext failed");
-    f.context.uc_stack.ss_sp = f.stack;
-    f.context.uc_stack.ss_size = kFiberStack;
-    f.context.uc_link = &e.scheduler;
-    makecontext(&f.context, fiber_entry, 0);
+    f.started = false;
   }
   const bool reverse = reverse_order();
   do {

@@ -70,8 +70,8 @@ export interface ParityResult {
   seconds: number;
 }
 
-/** Runs the whole parity check for fixture `name` in `dir`. */
-export async function runParity(dir: string, name: string): Promise<ParityResult> {
+/** Runs the whole parity check for fixture `name` in `dir`, with the model and batch on `device`. */
+export async function runParity(dir: string, name: string, device = 'cpu'): Promise<ParityResult> {
   const file = (kind: string): string => path.join(dir, `${name}.${kind}.safetensors`);
   const weights = await loadTensors(file('weights'));
   const config = JSON.parse(weights.metadata.config) as FixtureConfig;
@@ -81,8 +81,9 @@ export async function runParity(dir: string, name: string): Promise<ParityResult
   const stepped = (await readSafetensors(file('step'))).tensors;
   const model = build(config);
   model.loadStateDict(weights.tensors, { strict: true });
+  model.to(device);
   const start = performance.now();
-  const x = io.get('x')!, y = io.get('y')!;
+  const x = io.get('x')!.to(device), y = io.get('y')!.to(device);
 
   model.eval();
   const logitsEval = noGrad(() => tidy(() => relativeError(model.forward(x), io.get('logits_eval')!)));
@@ -116,6 +117,7 @@ export async function runParity(dir: string, name: string): Promise<ParityResult
   }
   const seconds = (performance.now() - start) / 1000;
   model.dispose();
+  if (device !== 'cpu') [x, y].forEach((t) => t.dispose());
   for (const m of [weights.tensors, io]) for (const t of m.values()) t.dispose();
   return { logitsEval, logitsTrain, loss, worstGrad, worstStep, seconds };
 }

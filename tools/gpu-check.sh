@@ -10,7 +10,7 @@
 #   2. the addon: cmake-js with GRAFT_CUDA=ON (CMAKE_BUILD_PARALLEL_LEVEL defaults to 16)
 #   3. the TypeScript builds the benchmarks import (native/dist, packages/core/dist)
 #   4. what the addon sees (capabilities: CUDA devices, or why there are none)
-#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda.test.ts), verbose
+#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose
 #   6. the main job on the GPU and on the CPU (`graft quickstart --device cuda|cpu --json`, all packages
 #      built first): each method's accuracy side by side, failing when the two are more than 4 points apart
 #   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager)
@@ -62,7 +62,7 @@ capabilities() {
 }
 
 cuda_tests() {
-  npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts --reporter=verbose \
+  npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts packages/core/test/cuda_parity.test.ts --reporter=verbose \
     --reporter=json --outputFile.json="$out/vitest-cuda.json"
 }
 

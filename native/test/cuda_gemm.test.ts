@@ -100,6 +100,8 @@ const convShapes: Conv2dShape[] = [
   { n: 2, c: 8, h: 6, w: 6, k: 8, r: 3, s: 3, padding: 1, groups: 8 },
   { n: 4, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, stride: 2, padding: 1 },
   { n: 0, c: 2, h: 4, w: 4, k: 3, r: 3, s: 3 },
+  // 1x1 with stride 2, more filters than a 64-row tile, a depth that is not a whole K step.
+  { n: 3, c: 20, h: 10, w: 12, k: 70, r: 1, s: 1, stride: 2 },
   ...splitShapes,
 ];
 

@@ -38,14 +38,22 @@ Geometry<I> geometry(const Conv2dParams& p) {
                      I(p.pad_h), I(p.pad_w), I(p.dil_h), I(p.dil_w), I(p.cg()), I(p.kg()), I(p.p()), I(p.q())};
 }
 
-// x[n, g*Cg + c, p*sh - ph + r*dh, q*sw - pw + s*dw], or 0 in the padding.
+// Each problem gives the GEMM's operands as a(row, l) and b(col, l) over a Row and a Col that hold what
+// depends only on the matrix row i or column j (pointers, top-left taps): the kernel makes them once per
+// tile, so the per-element work is the decomposition of the depth index l alone (2 divisions instead of
+// the 5 or 6 a full (g, l, j) decomposition costs).
+
+// Depth index l = (c, r, s) of a (Cg, R, S) filter, or (n, p, q) of an (N, P, Q) output.
 template <typename I>
-__device__ __forceinline__ float input_at(const Geometry<I>& d, const float* x, I g, I n, I c, I r,
-                                          I s, I p, I q) {
-  const I hi = p * d.sh - d.ph + r * d.dh, wi = q * d.sw - d.pw + s * d.dw;
-  if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
-  return x[((n * d.c + g * d.cg + c) * d.h + hi) * d.w + wi];
-}
+struct Split3 {
+  I outer, mid, inner;
+  __device__ __forceinline__ Split3(I l, I mid_size, I inner_size) {
+    outer = l / (mid_size * inner_size);
+    const I rest = l - outer * mid_size * inner_size;
+    mid = rest / inner_size;
+    inner = rest - mid * inner_size;
+  }
+};
 
 template <typename I>
 struct Forward {
@@ -53,14 +61,27 @@ struct Forward {
   Geometry<I> d;
   const float *x, *w, *bias;
   float* y;
+  struct Row {
+    const float* w;  // filter g*Kg + i
+  };
+  struct Col {
+    const float* x;  // image n, first channel of group g
+    I h0, w0;        // the top-left tap of output (p, q): p*sh - ph, q*sw - pw
+  };
   __device__ I m() const { return d.kg; }
   __device__ I cols() const { return d.n * d.p * d.q; }
   __device__ I depth() const { return d.cg * d.r * d.s; }
-  __device__ float a(I g, I i, I l) const { return w[(g * d.kg + i) * depth() + l]; }
-  __device__ float b(I g, I l, I j) const {
-    const I c = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
-    const I n = j / (d.p * d.q), p = j / d.q % d.p, q = j % d.q;
-    return input_at(d, x, g, n, c, r, s, p, q);
+  __device__ Row row(I g, I i) const { return Row{w + (g * d.kg + i) * depth()}; }
+  __device__ float a(const Row& row, I l) const { return row.w[l]; }
+  __device__ Col col(I g, I j) const {
+    const Split3<I> npq(j, d.p, d.q);
+    return Col{x + (npq.outer * d.c + g * d.cg) * d.h * d.w, npq.mid * d.sh - d.ph, npq.inner * d.sw - d.pw};
+  }
+  __device__ float b(const Col& col, I l) const {  // x[n, g*Cg + c, h0 + r*dh, w0 + s*dw], 0 in the padding
+    const Split3<I> crs(l, d.r, d.s);
+    const I hi = col.h0 + crs.mid * d.dh, wi = col.w0 + crs.inner * d.dw;
+    if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
+    return col.x[(crs.outer * d.h + hi) * d.w + wi];
   }
   __device__ void store(I g, I i, I j, float acc) const {
     const I n = j / (d.p * d.q), pq = j % (d.p * d.q), k = g * d.kg + i;
@@ -74,21 +95,34 @@ struct BackwardData {
   Geometry<I> d;
   const float *dy, *w;
   float* dx;
+  struct Row {
+    const float* w;  // w[g*Kg, i, 0, 0]: tap (k, r, s) of input channel i is at k*Cg*R*S + r*S + s
+  };
+  struct Col {
+    const float* dy;  // dy[n, g*Kg, 0, 0]
+    I hp, wp;         // hi + ph, wi + pw: tap (r, s) comes from output row (hp - r*dh)/sh, column (wp - s*dw)/sw
+  };
   __device__ I m() const { return d.cg; }
   __device__ I cols() const { return d.n * d.h * d.w; }
   __device__ I depth() const { return d.kg * d.r * d.s; }
-  __device__ float a(I g, I i, I l) const {
-    const I k = l / (d.r * d.s), rs = l % (d.r * d.s);
-    return w[((g * d.kg + k) * d.cg + i) * d.r * d.s + rs];
+  __device__ Row row(I g, I i) const { return Row{w + (g * d.kg * d.cg + i) * d.r * d.s}; }
+  __device__ float a(const Row& row, I l) const {
+    const I rs = d.r * d.s, k = l / rs;
+    return row.w[k * d.cg * rs + (l - k * rs)];
   }
-  __device__ float b(I g, I l, I j) const {
-    const I k = l / (d.r * d.s), r = l / d.s % d.r, s = l % d.s;
-    const I n = j / (d.h * d.w), hi = j / d.w % d.h, wi = j % d.w;
-    const I ph = hi + d.ph - r * d.dh, pw = wi + d.pw - s * d.dw;  // = p*sh and q*sw when a tap maps here
-    if (ph < 0 || pw < 0 || ph % d.sh != 0 || pw % d.sw != 0) return 0.0f;
-    const I p = ph / d.sh, q = pw / d.sw;
+  __device__ Col col(I g, I j) const {
+    const Split3<I> nhw(j, d.h, d.w);
+    return Col{dy + (nhw.outer * d.k + g * d.kg) * d.p * d.q, nhw.mid + d.ph, nhw.inner + d.pw};
+  }
+  __device__ float b(const Col& col, I l) const {  // 0 where no output (p, q) reads this input through tap (r, s)
+    const Split3<I> krs(l, d.r, d.s);
+    const I ph = col.hp - krs.mid * d.dh, pw = col.wp - krs.inner * d.dw;  // = p*sh and q*sw when a tap maps here
+    if (ph < 0 || pw < 0) return 0.0f;
+    if (d.sh != 1 && ph % d.sh != 0) return 0.0f;
+    if (d.sw != 1 && pw % d.sw != 0) return 0.0f;
+    const I p = d.sh == 1 ? ph : ph / d.sh, q = d.sw == 1 ? pw : pw / d.sw;
     if (p >= d.p || q >= d.q) return 0.0f;
-    return dy[((n * d.k + g * d.kg + k) * d.p + p) * d.q + q];
+    return col.dy[(krs.outer * d.p + p) * d.q + q];
   }
   __device__ void store(I g, I i, I j, float acc) const {
     const I n = j / (d.h * d.w), hw = j % (d.h * d.w);
@@ -102,17 +136,30 @@ struct BackwardWeight {
   Geometry<I> d;
   const float *x, *dy;
   float* dw;
+  struct Row {
+    const float* dy;  // dy[0, g*Kg + i, 0, 0]
+  };
+  struct Col {
+    const float* x;  // x[0, g*Cg + c, 0, 0]
+    I h0, w0;        // r*dh - ph, s*dw - pw: output (p, q) reads row p*sh + h0, column q*sw + w0
+  };
   __device__ I m() const { return d.kg; }
   __device__ I cols() const { return d.cg * d.r * d.s; }
   __device__ I depth() const { return d.n * d.p * d.q; }
-  __device__ float a(I g, I i, I l) const {
-    const I n = l / (d.p * d.q), pq = l % (d.p * d.q);
-    return dy[(n * d.k + g * d.kg + i) * d.p * d.q + pq];
+  __device__ Row row(I g, I i) const { return Row{dy + (g * d.kg + i) * d.p * d.q}; }
+  __device__ float a(const Row& row, I l) const {
+    const I pq = d.p * d.q, n = l / pq;
+    return row.dy[n * d.k * pq + (l - n * pq)];
   }
-  __device__ float b(I g, I l, I j) const {
-    const I c = j / (d.r * d.s), r = j / d.s % d.r, s = j % d.s;
-    const I n = l / (d.p * d.q), p = l / d.q % d.p, q = l % d.q;
-    return input_at(d, x, g, n, c, r, s, p, q);
+  __device__ Col col(I g, I j) const {
+    const Split3<I> crs(j, d.r, d.s);
+    return Col{x + (g * d.cg + crs.outer) * d.h * d.w, crs.mid * d.dh - d.ph, crs.inner * d.dw - d.pw};
+  }
+  __device__ float b(const Col& col, I l) const {
+    const Split3<I> npq(l, d.p, d.q);
+    const I hi = npq.mid * d.sh + col.h0, wi = npq.inner * d.sw + col.w0;
+    if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
+    return col.x[(npq.outer * d.c * d.h + hi) * d.w + wi];
   }
   __device__ void store(I g, I i, I j, float acc) const { dw[(g * d.kg + i) * cols() + j] = acc; }
 };
@@ -126,39 +173,64 @@ struct BackwardWeightSplit {
   using Index = I;
   BackwardWeight<I> whole;
   I groups, chunk;
+  struct Row {
+    typename BackwardWeight<I>::Row whole;
+    I first;  // the split's first depth index
+  };
+  struct Col {
+    typename BackwardWeight<I>::Col whole;
+    I first;
+  };
   __device__ I m() const { return whole.m(); }
   __device__ I cols() const { return whole.cols(); }
   __device__ I depth() const { return chunk; }
-  __device__ float a(I v, I i, I l) const {
-    const I at = v / groups * chunk + l;
-    return at < whole.depth() ? whole.a(v % groups, i, at) : 0.0f;
+  __device__ Row row(I v, I i) const { return Row{whole.row(v % groups, i), v / groups * chunk}; }
+  __device__ float a(const Row& row, I l) const {
+    const I at = row.first + l;
+    return at < whole.depth() ? whole.a(row.whole, at) : 0.0f;
   }
-  __device__ float b(I v, I l, I j) const {
-    const I at = v / groups * chunk + l;
-    return at < whole.depth() ? whole.b(v % groups, at, j) : 0.0f;
+  __device__ Col col(I v, I j) const { return Col{whole.col(v % groups, j), v / groups * chunk}; }
+  __device__ float b(const Col& col, I l) const {
+    const I at = col.first + l;
+    return at < whole.depth() ? whole.b(col.whole, at) : 0.0f;
   }
   __device__ void store(I v, I i, I j, float acc) const { whole.store(v, i, j, acc); }
 };
 
 constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
 
-// 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem (the first
-// GEMM kernel's tiling: the tile loaders' index arithmetic, not the FMAs, bounds it); blockIdx.z is the group.
+// 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem; blockIdx.z
+// is the group. Each K step a thread loads A rows tid/16 + 16t (t < 4) at depth tid%16 and B column tid%64
+// at depths tid/64 + 4t, so its four Rows and one Col are made once per tile.
 template <typename Problem>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
   __shared__ float As[kStep][kTile + 4];
   __shared__ float Bs[kStep][kTile + 4];
+  constexpr int kLoads = kTile * kStep / kThreads;  // A and B elements per thread per K step
   const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
+  const int a_depth = tid % kStep, a_row = tid / kStep, b_col = tid % kTile, b_depth = tid / kTile;
   using I = typename Problem::Index;
   const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
+    typename Problem::Row rows[kLoads] = {};
+    bool row_in[kLoads];
+#pragma unroll
+    for (int t = 0; t < kLoads; ++t) {
+      const I i = row0 + a_row + t * (kThreads / kStep);
+      row_in[t] = i < m;
+      if (row_in[t]) rows[t] = pr.row(g, i);
+    }
+    const bool col_in = col0 + b_col < cols;
+    typename Problem::Col col = {};
+    if (col_in) col = pr.col(g, col0 + b_col);
     float acc[kMicro][kMicro] = {};
     for (I k0 = 0; k0 < depth; k0 += kStep) {
-      for (int e = tid; e < kTile * kStep; e += kThreads) {
-        const int i = e / kStep, l = e % kStep, lb = e / kTile, j = e % kTile;
-        As[l][i] = row0 + i < m && k0 + l < depth ? pr.a(g, row0 + i, k0 + l) : 0.0f;
-        Bs[lb][j] = k0 + lb < depth && col0 + j < cols ? pr.b(g, k0 + lb, col0 + j) : 0.0f;
+#pragma unroll
+      for (int t = 0; t < kLoads; ++t) {
+        const int i = a_row + t * (kThreads / kStep), l = b_depth + t * (kThreads / kTile);
+        As[a_depth][i] = row_in[t] && k0 + a_depth < depth ? pr.a(rows[t], k0 + a_depth) : 0.0f;
+        Bs[l][b_col] = col_in && k0 + l < depth ? pr.b(col, k0 + l) : 0.0f;
       }
       __syncthreads();
 #pragma unroll

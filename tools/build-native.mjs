@@ -2,8 +2,8 @@
 // Builds the native addon from the root install (npm runs no install scripts of dependencies).
 //   node tools/build-native.mjs          cmake-js when CMake is present, else node-gyp (CPU only)
 //   node tools/build-native.mjs --gyp    node-gyp into native/build-gyp (CI builds both ways)
-//   node tools/build-native.mjs --sim    CMake into native/build-sim with the CUDA kernels on the host
-//                                        simulator (native/sim), for the CUDA test suites without a GPU
+//   node tools/build-native.mjs --sim    the CMake build plus native/build/Release/graft-sim.node: the CUDA
+//                                        kernels on the host simulator (native/sim), for the CUDA suites
 // GRAFT_CUDA=ON|OFF|AUTO picks the CUDA backend for the CMake build (AUTO: when nvcc is found).
 // Nothing is downloaded: cmake-js uses the Node-API headers from node-api-headers, node-gyp the
 // headers of the installed Node (npm's nodedir).
@@ -69,10 +69,17 @@ function await_cpus() {
   return require('node:os').availableParallelism?.() ?? require('node:os').cpus().length;
 }
 
-function buildWithCmake(outDir = 'build', cuda = process.env.GRAFT_CUDA) {
+// `compile` configures a new build folder only; the simulator's addon is switched on in an existing one
+// by configuring it again (the objects it shares with graft.node are not rebuilt).
+function buildWithCmake(sim = false) {
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  const args = [cmakeJs, 'compile', '--directory', nativeDir, '--out', join(nativeDir, outDir), '--config', 'Release'];
-  if (cuda) args.push(`--CDGRAFT_CUDA=${cuda}`);
+  const where = ['--directory', nativeDir, '--out', join(nativeDir, 'build'), '--config', 'Release'];
+  const defines = process.env.GRAFT_CUDA ? [`--CDGRAFT_CUDA=${process.env.GRAFT_CUDA}`] : [];
+  if (sim) {
+    const status = run(process.execPath, [cmakeJs, 'configure', ...where, ...defines, '--CDGRAFT_CUDA_SIM=ON'], nativeDir);
+    if (status !== 0) return status;
+  }
+  const args = [cmakeJs, sim ? 'build' : 'compile', ...where, ...defines];
   args.push('--parallel', String(await_cpus()));
   return run(process.execPath, args, nativeDir);
 }
@@ -98,7 +105,7 @@ if (wantGyp) {
     console.error('graft: the CUDA simulator build needs CMake');
     process.exit(1);
   }
-  status = buildWithCmake('build-sim', 'SIM');
+  status = buildWithCmake(true);
 } else if (hasCommand('cmake')) {
   status = buildWithCmake();
 } else {

@@ -19,6 +19,6 @@ function run(args, env = process.env) {
 }
 
 run([join(root, 'tools', 'build-native.mjs'), '--sim']);
-const addon = join(root, 'native', 'build-sim', 'Release', 'graft.node');
+const addon = join(root, 'native', 'build', 'Release', 'graft-sim.node');
 run([join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...suites, ...process.argv.slice(2)],
   { ...process.env, GRAFT_ADDON_PATH: addon });

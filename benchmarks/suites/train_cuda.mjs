@@ -2,9 +2,9 @@
  * CUDA train suite: images/s of one training step on the GPU (forward, cross-entropy, backward, SGD
  * with momentum 0.9, train mode), Graft beside PyTorch eager CUDA in the same run, with each side's
  * peak device memory. Default: torchvision ResNet-18 at batch 128 on 3x224x224 (1000 classes) and
- * ResNet-20 at batch 128 on 1x28x28. PyTorch runs twice: with TF32 off everywhere (the precision
- * Graft computes in: float32 FMA) and with its defaults (cuDNN convolutions in TF32). Each side runs
- * in its own subprocess (this file with `--worker` for Graft). Without a CUDA device the suite says
+ * ResNet-20 at batch 128 on 1x28x28. Each side runs twice: with TF32 off everywhere (float32 FMA), and
+ * with PyTorch's defaults (cuDNN convolutions in TF32), which for Graft is setCudaConvPrecision('tf32').
+ * Each side runs in its own subprocess (this file with `--worker` for Graft). Without a CUDA device the suite says
  * why on stderr and returns no rows.
  *
  * @example
@@ -23,15 +23,16 @@ export const columns = ['model', 'impl', 'precision', 'batch', 'images_per_s', '
 const defaults = [{ model: 'resnet18', batch: 128 }, { model: 'resnet20', batch: 128 }];
 const minSeconds = 5;
 
-function graftRow(model, batch, repeat) {
-  const args = [fileURLToPath(import.meta.url), '--worker', model, String(batch), String(repeat)];
+function graftRow(model, batch, repeat, convPrecision) {
+  const args = [fileURLToPath(import.meta.url), '--worker', model, String(batch), String(repeat), convPrecision];
   const out = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 16 << 20, env: process.env });
   if (out.status !== 0) {
     skip(`graft ${model}`, `worker exited with ${out.status ?? out.signal}: ${String(out.stderr).trim().split('\n').slice(-3).join(' | ')}`);
     return null;
   }
   const r = JSON.parse(out.stdout);
-  return { model, impl: 'graft', precision: 'float32', batch, images_per_s: r.images_per_s, step_ms: r.step_ms, peak_device_mb: r.peak_device_mb };
+  const precision = convPrecision === 'tf32' ? 'conv tf32' : 'float32';
+  return { model, impl: 'graft', precision, batch, images_per_s: r.images_per_s, step_ms: r.step_ms, peak_device_mb: r.peak_device_mb };
 }
 
 function torchRows(model, batch, repeat) {
@@ -69,9 +70,11 @@ export async function run(opts) {
   const gpu = native.capabilities().cudaDevices[0];
   progress(`train_cuda on ${gpu.name} (compute ${gpu.computeCapability})`);
   for (const { model, batch } of picked) {
-    progress(`train_cuda ${model} batch ${batch}: graft`);
-    const g = graftRow(model, batch, repeat);
-    if (g) results.push(g);
+    for (const convPrecision of ['float32', 'tf32']) {
+      progress(`train_cuda ${model} batch ${batch}: graft (conv ${convPrecision})`);
+      const g = graftRow(model, batch, repeat, convPrecision);
+      if (g) results.push(g);
+    }
     progress(`train_cuda ${model} batch ${batch}: pytorch`);
     results.push(...torchRows(model, batch, repeat));
   }
@@ -83,9 +86,10 @@ export async function run(opts) {
   return { columns, results };
 }
 
-async function worker([model, batchText, repeatText]) {
+async function worker([model, batchText, repeatText, convPrecision = 'float32']) {
   const core = await import('../../packages/core/dist/index.js');
   const batch = Number(batchText), repeat = Number(repeatText);
+  core.setCudaConvPrecision(convPrecision);
   core.manualSeed(0);
   const [net, shape, classes] = model === 'resnet20' ? [core.resnet20({ inChannels: 1, numClasses: 10 }), [1, 28, 28], 10]
     : [core.resnet18({ numClasses: 1000 }), [3, 224, 224], 1000];

@@ -105,7 +105,7 @@ const convShapes: Conv2dShape[] = [
   ...splitShapes,
 ];
 
-describe.skipIf(!hasCuda)(`cuda conv2d (implicit GEMM)${why}`, () => {
+describe.skipIf(!hasCuda).each(precisions)(`cuda conv2d (implicit GEMM, %s)${why}`, (precision) => {
   afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
 
   it.each(convShapes)('forward, backward data and backward weight: %o', (shape) => {
@@ -122,12 +122,13 @@ describe.skipIf(!hasCuda)(`cuda conv2d (implicit GEMM)${why}`, () => {
     conv2dBackwardWeight({ ...shape, x, dy, dw: cpu.dw, dbias: cpu.dbias }, 'ref');
     const gpu = { y: devZeros(ySize), dx: devZeros(xSize), dw: devZeros(wSize), dbias: devZeros(shape.k) };
     const [xd, wd, dyd] = [dev(x), dev(weight), dev(dy)];
-    cudaConv2dForward({ ...shape, x: xd, weight: wd, bias: dev(bias), y: gpu.y });
-    cudaConv2dBackwardData({ ...shape, dy: dyd, weight: wd, dx: gpu.dx });
-    cudaConv2dBackwardWeight({ ...shape, x: xd, dy: dyd, dw: gpu.dw, dbias: gpu.dbias });
-    // float32 sums of `depth` products of values in [-1, 1] against a float64 reference, as gemm.
+    cudaConv2dForward({ ...shape, x: xd, weight: wd, bias: dev(bias), y: gpu.y, precision });
+    cudaConv2dBackwardData({ ...shape, dy: dyd, weight: wd, dx: gpu.dx, precision });
+    cudaConv2dBackwardWeight({ ...shape, x: xd, dy: dyd, dw: gpu.dw, dbias: gpu.dbias, precision });
+    // Sums of `depth` products of values in [-1, 1] against a float64 reference, with gemm's tolerance
+    // for the precision (the bias and its gradient stay float32/double in every precision).
     const cg = shape.c / groups, kg = shape.k / groups;
-    const tol = (depth: number): Tolerance => ({ atol: 1e-5 * Math.sqrt(depth + 1), rtol: 1e-5 });
+    const tol = gemmTolerance[precision];
     expectClose(cudaToArray(gpu.y), cpu.y, tol(cg * shape.r * shape.s), 'cudaConv2dForward');
     expectClose(cudaToArray(gpu.dx), cpu.dx, tol(kg * shape.r * shape.s), 'cudaConv2dBackwardData');
     expectClose(cudaToArray(gpu.dw), cpu.dw, tol(shape.n * p * q), 'cudaConv2dBackwardWeight dw');
@@ -141,7 +142,7 @@ describe.skipIf(!hasCuda)(`cuda conv2d (implicit GEMM)${why}`, () => {
     const [xd, dyd] = [dev(randomArray(xSize, rand)), dev(randomArray(shape.n * shape.k * p * q, rand))];
     const runs = [0, 1].map(() => {
       const dw = devZeros(wSize);
-      cudaConv2dBackwardWeight({ ...shape, x: xd, dy: dyd, dw });
+      cudaConv2dBackwardWeight({ ...shape, x: xd, dy: dyd, dw, precision });
       return cudaToArray(dw);
     });
     expect(runs[1]).toEqual(runs[0]);

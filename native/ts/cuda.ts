@@ -540,14 +540,23 @@ function convSizes(shape: Conv2dShape): ConvSizes {
 }
 
 /**
+ * How a CUDA convolution multiplies, as {@link CudaGemmArgs.precision}: 'float32' (default) on CUDA cores,
+ * 'tf32' or 'bf16' inputs with float32 accumulation on tensor cores (compute capability 8.0 or newer).
+ */
+export interface CudaConvPrecision {
+  precision?: CudaPrecision;
+}
+
+/**
  * Convolution forward on the GPU as implicit GEMM, as `conv2dForward`: x (N,C,H,W), weight (K,C/G,R,S),
  * optional bias (K), y (N,K,P,Q) overwritten.
  * @example
  * cudaConv2dForward({ n: 8, c: 16, h: 28, w: 28, k: 32, r: 3, s: 3, padding: 1, x, weight, bias, y });
+ * cudaConv2dForward({ ...shape, x, weight, y, precision: 'tf32' }); // on tensor cores
  */
-export function cudaConv2dForward(args: OnDevice<Conv2dForwardArgs>): void {
-  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef | null, DeviceRef]) => void;
-  kernel<Raw>('cudaConv2dForward')(...convSizes(args), args.x, args.weight, args.bias ?? null, args.y);
+export function cudaConv2dForward(args: OnDevice<Conv2dForwardArgs> & CudaConvPrecision): void {
+  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef | null, DeviceRef, CudaPrecision]) => void;
+  kernel<Raw>('cudaConv2dForward')(...convSizes(args), args.x, args.weight, args.bias ?? null, args.y, args.precision ?? 'float32');
 }
 
 /**
@@ -555,9 +564,9 @@ export function cudaConv2dForward(args: OnDevice<Conv2dForwardArgs>): void {
  * @example
  * cudaConv2dBackwardData({ ...shape, dy, weight, dx });
  */
-export function cudaConv2dBackwardData(args: OnDevice<Conv2dBackwardDataArgs>): void {
-  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef]) => void;
-  kernel<Raw>('cudaConv2dBackwardData')(...convSizes(args), args.dy, args.weight, args.dx);
+export function cudaConv2dBackwardData(args: OnDevice<Conv2dBackwardDataArgs> & CudaConvPrecision): void {
+  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef, CudaPrecision]) => void;
+  kernel<Raw>('cudaConv2dBackwardData')(...convSizes(args), args.dy, args.weight, args.dx, args.precision ?? 'float32');
 }
 
 /**
@@ -566,9 +575,9 @@ export function cudaConv2dBackwardData(args: OnDevice<Conv2dBackwardDataArgs>): 
  * @example
  * cudaConv2dBackwardWeight({ ...shape, x, dy, dw, dbias });
  */
-export function cudaConv2dBackwardWeight(args: OnDevice<Conv2dBackwardWeightArgs>): void {
-  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef, DeviceRef | null]) => void;
-  kernel<Raw>('cudaConv2dBackwardWeight')(...convSizes(args), args.x, args.dy, args.dw, args.dbias ?? null);
+export function cudaConv2dBackwardWeight(args: OnDevice<Conv2dBackwardWeightArgs> & CudaConvPrecision): void {
+  type Raw = (...raw: [...ConvSizes, DeviceRef, DeviceRef, DeviceRef, DeviceRef | null, CudaPrecision]) => void;
+  kernel<Raw>('cudaConv2dBackwardWeight')(...convSizes(args), args.x, args.dy, args.dw, args.dbias ?? null, args.precision ?? 'float32');
 }
 
 export * from './cuda_tensor.js';

@@ -29,11 +29,14 @@ const char* precision_name(Precision precision);
 
 void gemm(const GemmParams& p, const float* a, const float* b, float* c, Precision precision, int device);
 
-// Implicit GEMM (no im2col buffer); bias and dbias may be null. Outputs are overwritten.
-void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y, int device);
-void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, int device);
+// Implicit GEMM (no im2col buffer); bias and dbias may be null. Outputs are overwritten. Precision as gemm's:
+// Float32 on CUDA cores, Tf32 or Bf16 inputs with float32 accumulation on tensor cores.
+void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y,
+                    Precision precision, int device);
+void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, Precision precision,
+                          int device);
 void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw, float* dbias,
-                            int device);
+                            Precision precision, int device);
 
 void unary(UnaryOp op, const UnaryParams& p, const float* x, float* y, int64_t n, int device);
 void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const float* y, const float* dy,

@@ -12,6 +12,7 @@
 
 #include "binding/strided_args.h"
 #include "binding/util.h"
+#include "graft/cuda_ops.h"
 
 namespace graft::binding {
 
@@ -52,6 +53,15 @@ inline int64_t strided_extent(int64_t last, int64_t batch_stride, int64_t rows, 
   if (rows == 0 || cols == 0) return 0;
   const double needed = double(last) * double(batch_stride) + double(rows - 1) * double(row_stride) + double(cols);
   return needed >= 9.0e18 ? INT64_MAX : last * batch_stride + (rows - 1) * row_stride + cols;
+}
+
+// Argument i as a cuda::Precision: 'float32' (also when undefined), 'tf32' or 'bf16'.
+inline cuda::Precision precision_arg(const Args& args, size_t i) {
+  const std::string name = args.is_undefined(i) ? "float32" : args.string(i, "precision");
+  if (name == "float32") return cuda::Precision::Float32;
+  if (name == "tf32") return cuda::Precision::Tf32;
+  if (name == "bf16") return cuda::Precision::Bf16;
+  args.fail("argument 'precision' must be 'float32', 'tf32' or 'bf16', got '" + name + "'");
 }
 
 // The CPU bindings' require_disjoint (binding/strided_args.h) over device memory, in bytes: `a` and `b`

@@ -1,6 +1,7 @@
-// cudaConv2dForward(n,c,h,w,k,r,s,strideH,strideW,padH,padW,dilH,dilW,groups, x, weight, bias|null, y)
-// cudaConv2dBackwardData(<same 14 sizes>, dy, weight, dx)
-// cudaConv2dBackwardWeight(<same 14 sizes>, x, dy, dw, dbias|null)
+// cudaConv2dForward(n,c,h,w,k,r,s,strideH,strideW,padH,padW,dilH,dilW,groups, x, weight, bias|null, y, precision?)
+// cudaConv2dBackwardData(<same 14 sizes>, dy, weight, dx, precision?)
+// cudaConv2dBackwardWeight(<same 14 sizes>, x, dy, dw, dbias|null, precision?)
+// precision: 'float32' (default), 'tf32' or 'bf16', as cudaGemm's.
 // The arguments and checks of conv2d.cc, over device buffers.
 #include <string>
 
@@ -57,7 +58,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   const DeviceFloats w = sized(info, args, 15, "weight", p.w_size(), p, &x, "x");
   const float* bias = args.is_undefined(16) ? nullptr : sized(info, args, 16, "bias", p.k, p, &x, "x").data;
   const DeviceFloats y = sized(info, args, 17, "y", p.y_size(), p, &x, "x");
-  cuda::conv2d_forward(p, x.data, w.data, bias, y.data, x.device);
+  cuda::conv2d_forward(p, x.data, w.data, bias, y.data, precision_arg(args, 18), x.device);
   return info.Env().Undefined();
 }
 
@@ -68,7 +69,7 @@ Napi::Value BackwardData(const Napi::CallbackInfo& info) {
   const DeviceFloats dy = sized(info, args, 14, "dy", p.y_size(), p);
   const DeviceFloats w = sized(info, args, 15, "weight", p.w_size(), p, &dy, "dy");
   const DeviceFloats dx = sized(info, args, 16, "dx", p.x_size(), p, &dy, "dy");
-  cuda::conv2d_backward_data(p, dy.data, w.data, dx.data, dy.device);
+  cuda::conv2d_backward_data(p, dy.data, w.data, dx.data, precision_arg(args, 17), dy.device);
   return info.Env().Undefined();
 }
 
@@ -80,7 +81,7 @@ Napi::Value BackwardWeight(const Napi::CallbackInfo& info) {
   const DeviceFloats dy = sized(info, args, 15, "dy", p.y_size(), p, &x, "x");
   const DeviceFloats dw = sized(info, args, 16, "dw", p.w_size(), p, &x, "x");
   float* dbias = args.is_undefined(17) ? nullptr : sized(info, args, 17, "dbias", p.k, p, &x, "x").data;
-  cuda::conv2d_backward_weight(p, x.data, dy.data, dw.data, dbias, x.device);
+  cuda::conv2d_backward_weight(p, x.data, dy.data, dw.data, dbias, precision_arg(args, 18), x.device);
   return info.Env().Undefined();
 }
 

@@ -11,14 +11,6 @@ std::string dims(const GemmParams& p) {
          ", batch=" + std::to_string(p.batch);
 }
 
-cuda::Precision precision_arg(const Args& args, size_t i) {
-  const std::string name = args.is_undefined(i) ? "float32" : args.string(i, "precision");
-  if (name == "float32") return cuda::Precision::Float32;
-  if (name == "tf32") return cuda::Precision::Tf32;
-  if (name == "bf16") return cuda::Precision::Bf16;
-  args.fail("argument 'precision' must be 'float32', 'tf32' or 'bf16', got '" + name + "'");
-}
-
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Args args(info, "cudaGemm");
   args.expect_count(17);

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/gemm_tiles.cuh"
 #include "cuda/line.cuh"
 #include "graft/cuda_ops.h"
 
@@ -249,6 +250,94 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
   }
 }
 
+// The same tiles and loaders on tensor cores (compute capability >= 8.0): operands are rounded to TF32 or
+// BF16 as they are stored to shared memory; the 8 warps split the 64x64 tile 2x4, 32 rows x 16 columns
+// each, as 2x2 mma.sync tiles of 16x8 (m16n8k8 TF32: two per K step; m16n8k16 BF16: one), with the
+// fragment layouts of the PTX ISA read straight from shared memory. Rows 72 floats apart put a warp's
+// TF32 fragment reads (8 rows x 4 depths) on 32 different banks. float32 accumulation in a fixed order.
+constexpr int kMmaPitch = kTile + 8;
+
+template <typename Problem, bool BF16>
+__global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr, int64_t groups) {
+#if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
+  __shared__ float As[kStep][kMmaPitch];
+  __shared__ float Bs[kStep][kMmaPitch];
+  constexpr int kLoads = kTile * kStep / kThreads;
+  const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
+  const int quad = lane / 4, t = lane % 4;  // the fragment coordinates (groupID, threadID_in_group)
+  const int a_depth = tid % kStep, a_row = tid / kStep, b_col = tid % kTile, b_depth = tid / kTile;
+  using I = typename Problem::Index;
+  const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
+  const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
+  const auto round = [](float v) { return BF16 ? tiles::round_bf16(v) : tiles::round_tf32(v); };
+  for (I g = blockIdx.z; g < groups; g += gridDim.z) {
+    typename Problem::Row rows[kLoads] = {};
+    bool row_in[kLoads];
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const I i = row0 + a_row + u * (kThreads / kStep);
+      row_in[u] = i < m;
+      if (row_in[u]) rows[u] = pr.row(g, i);
+    }
+    const bool col_in = col0 + b_col < cols;
+    typename Problem::Col col = {};
+    if (col_in) col = pr.col(g, col0 + b_col);
+    float acc[2][2][4] = {};
+    for (I k0 = 0; k0 < depth; k0 += kStep) {
+#pragma unroll
+      for (int u = 0; u < kLoads; ++u) {
+        const int i = a_row + u * (kThreads / kStep), l = b_depth + u * (kThreads / kTile);
+        As[a_depth][i] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
+        Bs[l][b_col] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
+      }
+      __syncthreads();
+      if (BF16) {
+#pragma unroll
+        for (int mi = 0; mi < 2; ++mi) {
+          const int r = wm * 32 + mi * 16 + quad;
+          const uint32_t a[4] = {tiles::pack_bf16(As[2 * t][r], As[2 * t + 1][r]),
+                                 tiles::pack_bf16(As[2 * t][r + 8], As[2 * t + 1][r + 8]),
+                                 tiles::pack_bf16(As[2 * t + 8][r], As[2 * t + 9][r]),
+                                 tiles::pack_bf16(As[2 * t + 8][r + 8], As[2 * t + 9][r + 8])};
+#pragma unroll
+          for (int nj = 0; nj < 2; ++nj) {
+            const int c = wn * 16 + nj * 8 + quad;
+            tiles::mma_bf16_16x8x16(acc[mi][nj], a, tiles::pack_bf16(Bs[2 * t][c], Bs[2 * t + 1][c]),
+                                    tiles::pack_bf16(Bs[2 * t + 8][c], Bs[2 * t + 9][c]));
+          }
+        }
+      } else {
+#pragma unroll
+        for (int ks = 0; ks < kStep; ks += 8)
+#pragma unroll
+          for (int mi = 0; mi < 2; ++mi) {
+            const int r = wm * 32 + mi * 16 + quad;
+            const uint32_t a[4] = {__float_as_uint(As[ks + t][r]), __float_as_uint(As[ks + t][r + 8]),
+                                   __float_as_uint(As[ks + t + 4][r]), __float_as_uint(As[ks + t + 4][r + 8])};
+#pragma unroll
+            for (int nj = 0; nj < 2; ++nj) {
+              const int c = wn * 16 + nj * 8 + quad;
+              tiles::mma_tf32_16x8x8(acc[mi][nj], a, __float_as_uint(Bs[ks + t][c]), __float_as_uint(Bs[ks + t + 4][c]));
+            }
+          }
+      }
+      __syncthreads();
+    }
+#pragma unroll
+    for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+      for (int nj = 0; nj < 2; ++nj)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const I i = row0 + wm * 32 + mi * 16 + quad + (e / 2) * 8, j = col0 + wn * 16 + nj * 8 + 2 * t + e % 2;
+          if (i < m && j < cols) pr.store(g, i, j, acc[mi][nj][e]);
+        }
+  }
+#else
+  __trap();  // the host refuses tensor-core precisions below compute capability 8.0
+#endif
+}
+
 // dw[e] = partial[0][e] + partial[1][e] + ... + partial[splits-1][e], partial (splits, count): one thread per
 // element, a float32 sum in split order.
 __global__ void sum_splits_kernel(const float* partial, int64_t splits, int64_t count, float* dw) {
@@ -272,14 +361,23 @@ __global__ void bias_grad_kernel(const float* dy, int64_t n, int64_t k, int64_t 
 }
 
 template <typename Problem>
-void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t groups, cudaStream_t stream) {
+void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t groups, Precision precision,
+            cudaStream_t stream) {
   if (m == 0 || cols == 0 || groups == 0) return;
   const int64_t tiles_m = (m + kTile - 1) / kTile, tiles_n = (cols + kTile - 1) / kTile;
   if (tiles_m > 65535 || tiles_n > (int64_t(1) << 31) - 1) throw Error(std::string(op) + ": the problem is too large for one launch");
   const dim3 grid(static_cast<unsigned>(tiles_n), static_cast<unsigned>(tiles_m),
                   static_cast<unsigned>(groups < 65535 ? groups : 65535));
-  implicit_gemm_kernel<Problem><<<grid, kThreads, 0, stream>>>(pr, groups);
-  GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
+  if (precision == Precision::Float32) {
+    implicit_gemm_kernel<Problem><<<grid, kThreads, 0, stream>>>(pr, groups);
+    GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
+  } else if (precision == Precision::Tf32) {
+    implicit_gemm_mma_kernel<Problem, false><<<grid, kThreads, 0, stream>>>(pr, groups);
+    GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_mma_kernel);
+  } else {
+    implicit_gemm_mma_kernel<Problem, true><<<grid, kThreads, 0, stream>>>(pr, groups);
+    GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_mma_kernel);
+  }
 }
 
 // Split-K for backward weight: enough blocks for about kBlocksPerSm per SM, each split at least
@@ -316,11 +414,11 @@ struct Workspace {
 // dw (K, Cg*R*S) through split.splits partial GEMMs and their fixed-order sum.
 template <typename I>
 void backward_weight_split(const char* op, BackwardWeight<I> whole, int64_t groups, DepthSplit split, float* dw,
-                           int device, cudaStream_t stream) {
+                           Precision precision, int device, cudaStream_t stream) {
   const int64_t kg = whole.d.kg, cols = int64_t(whole.d.cg) * whole.d.r * whole.d.s, count = groups * kg * cols;
   Workspace partial(op, split.splits * count, device);
   whole.dw = partial.data;
-  launch(op, BackwardWeightSplit<I>{whole, I(groups), I(split.chunk)}, kg, cols, split.splits * groups, stream);
+  launch(op, BackwardWeightSplit<I>{whole, I(groups), I(split.chunk)}, kg, cols, split.splits * groups, precision, stream);
   sum_splits_kernel<<<grid_for(count, kSumThreads), kSumThreads, 0, stream>>>(partial.data, split.splits, count, dw);
   GRAFT_CUDA_CHECK_LAUNCH(op, sum_splits_kernel);
 }
@@ -338,26 +436,33 @@ void with_index_type(const Conv2dParams& p, Fn fn) {
 
 }  // namespace
 
-void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y, int device) {
-  cudaStream_t stream = stream_for("cudaConv2dForward", device);
+void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y,
+                    Precision precision, int device) {
+  const char* op = "cudaConv2dForward";
+  cudaStream_t stream = stream_for(op, device);
+  require_tensor_cores(op, precision, device);
   with_index_type(p, [&](auto d) {
     using I = decltype(d.n);
-    launch("cudaConv2dForward", Forward<I>{d, x, w, bias, y}, d.kg, int64_t(d.n) * d.p * d.q, p.groups, stream);
+    launch(op, Forward<I>{d, x, w, bias, y}, d.kg, int64_t(d.n) * d.p * d.q, p.groups, precision, stream);
   });
 }
 
-void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, int device) {
-  cudaStream_t stream = stream_for("cudaConv2dBackwardData", device);
+void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w, float* dx, Precision precision,
+                          int device) {
+  const char* op = "cudaConv2dBackwardData";
+  cudaStream_t stream = stream_for(op, device);
+  require_tensor_cores(op, precision, device);
   with_index_type(p, [&](auto d) {
     using I = decltype(d.n);
-    launch("cudaConv2dBackwardData", BackwardData<I>{d, dy, w, dx}, d.cg, int64_t(d.n) * d.h * d.w, p.groups, stream);
+    launch(op, BackwardData<I>{d, dy, w, dx}, d.cg, int64_t(d.n) * d.h * d.w, p.groups, precision, stream);
   });
 }
 
 void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* dy, float* dw, float* dbias,
-                            int device) {
+                            Precision precision, int device) {
   const char* op = "cudaConv2dBackwardWeight";
   cudaStream_t stream = stream_for(op, device);
+  require_tensor_cores(op, precision, device);
   with_index_type(p, [&](auto d) {
     using I = decltype(d.n);
     const int64_t cols = int64_t(d.cg) * d.r * d.s, depth = int64_t(d.n) * d.p * d.q;
@@ -368,8 +473,8 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
     // 32-bit indices must also reach every split's (zero-padded) depth and every workspace element.
     const int64_t limit = (int64_t(1) << 31) - 4 * kTile;
     if (sizeof(I) == 4 && (split.splits * split.chunk >= limit || split.splits * p.k * cols >= limit)) split = {1, depth};
-    if (split.splits == 1) launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, cols, p.groups, stream);
-    else backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, device, stream);
+    if (split.splits == 1) launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, cols, p.groups, precision, stream);
+    else backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, precision, device, stream);
   });
   if (dbias && p.k > 0) {
     bias_grad_kernel<<<BlockLine::blocks(p.k), kLineThreads, 0, stream>>>(dy, p.n, p.k, p.p() * p.q(), dbias);

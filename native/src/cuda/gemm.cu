@@ -28,12 +28,17 @@ void gemm(const GemmParams& p, const float* a, const float* b, float* c, Precisi
   cudaStream_t stream = stream_for(op, device);
   if (p.m == 0 || p.n == 0 || p.batch == 0) return;
   if (precision == Precision::Float32) return gemm_f32(p, a, b, c, stream);
+  require_tensor_cores(op, precision, device);
+  gemm_tensor_core(p, a, b, c, precision, device, stream);
+}
+
+void require_tensor_cores(const char* op, Precision precision, int device) {
+  if (precision == Precision::Float32) return;
   const int cc = compute_capability(device);
   if (cc < 80)
     throw Error(std::string(op) + ": precision '" + precision_name(precision) +
                 "' needs tensor cores of compute capability 8.0 or newer; device " + std::to_string(device) +
                 " has " + std::to_string(cc / 10) + "." + std::to_string(cc % 10));
-  gemm_tensor_core(p, a, b, c, precision, device, stream);
 }
 
 }  // namespace graft::cuda

@@ -15,6 +15,10 @@
 
 namespace graft::cuda {
 
+// Throws "<op>: precision '<p>' needs tensor cores of compute capability 8.0 or newer ..." when a TF32 or
+// BF16 precision is asked of an older device; float32 always passes.
+void require_tensor_cores(const char* op, Precision precision, int device);
+
 // float32 on CUDA cores: 128x128 block tiles, 8x8 outputs per thread (src/cuda/gemm_f32.cu).
 void gemm_f32(const GemmParams& p, const float* a, const float* b, float* c, cudaStream_t stream);
 
@@ -94,6 +98,18 @@ __device__ __forceinline__ float round_tf32(float x) {
 #endif
 }
 #endif  // GRAFT_CUDA_SIM
+
+// float32 rounded to the nearest BF16 (ties to even), kept in a float whose low 16 bits are zero; NaN stays NaN.
+__device__ __forceinline__ float round_bf16(float x) {
+  const uint32_t u = __float_as_uint(x);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return __uint_as_float((u | 0x00400000u) & 0xffff0000u);
+  return __uint_as_float((u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u);
+}
+
+// Two floats already rounded to BF16 as one bf16x2 register: `lo` in the low half.
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+  return (__float_as_uint(lo) >> 16) | (__float_as_uint(hi) & 0xffff0000u);
+}
 
 // Shared-memory rows of 128 bytes (eight 16-byte chunks): chunk c of row r lives at chunk c ^ (r % 8),
 // so eight rows read at the same logical chunk (one ldmatrix phase) hit eight different bank groups.

@@ -16,13 +16,13 @@ const char* precision_name(Precision precision) {
 
 void gemm(const GemmParams&, const float*, const float*, float*, Precision, int) { unavailable("cudaGemm"); }
 
-void conv2d_forward(const Conv2dParams&, const float*, const float*, const float*, float*, int) {
+void conv2d_forward(const Conv2dParams&, const float*, const float*, const float*, float*, Precision, int) {
   unavailable("cudaConv2dForward");
 }
-void conv2d_backward_data(const Conv2dParams&, const float*, const float*, float*, int) {
+void conv2d_backward_data(const Conv2dParams&, const float*, const float*, float*, Precision, int) {
   unavailable("cudaConv2dBackwardData");
 }
-void conv2d_backward_weight(const Conv2dParams&, const float*, const float*, float*, float*, int) {
+void conv2d_backward_weight(const Conv2dParams&, const float*, const float*, float*, float*, Precision, int) {
   unavailable("cudaConv2dBackwardWeight");
 }
 

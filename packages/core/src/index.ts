@@ -13,7 +13,9 @@ import './tensor/cuda_backend.js';
 // Tensors
 export { Tensor, isTensor, type NestedArray, type Operand, type ShapeArgs } from './tensor/tensor.js';
 export { Storage, parseDevice, cudaDeviceAvailable, autoDevice, type Device } from './tensor/storage.js';
-export { cudaBackend, setCudaMatmulPrecision, getCudaMatmulPrecision } from './tensor/cuda_backend.js';
+export {
+  cudaBackend, setCudaMatmulPrecision, getCudaMatmulPrecision, setCudaConvPrecision, getCudaConvPrecision,
+} from './tensor/cuda_backend.js';
 export { itemSize, isIntegral, type DType, type DTypeArrays, type TypedArray } from './tensor/dtype.js';
 export { shapeString, broadcastShapes, contiguousStrides, numel, type Shape } from './tensor/shape.js';
 export { tidy, keep, scopeDepth } from './tensor/scope.js';

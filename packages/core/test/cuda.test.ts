@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { capabilities, cudaMemoryStats } from '@graft/native';
 import {
   Adam, AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, Tensor, cat,
-  clipGradNorm, cudaDeviceAvailable, functional as F, loadPretrained, noGrad, parseDevice, randn, resnet20, tensor,
+  clipGradNorm, cudaDeviceAvailable, functional as F, getCudaConvPrecision, loadPretrained, noGrad, parseDevice, randn,
+  resnet20, setCudaConvPrecision, setCudaMatmulPrecision, tensor,
   tensorToRecord, tidy, where, zeros, type AnyModule, type DType,
 } from '@graft/core';
 
@@ -157,6 +158,26 @@ describe.skipIf(!hasCuda)(`ops and autograd on a GPU agree with the CPU${why}`, 
     parity('conv2d stride/pad/groups', [x([2, 4, 9, 8], 34), x([6, 2, 3, 3], 35), x([6], 36)],
       (a, w, b) => F.conv2d(a, w, b, { stride: 2, padding: 1, groups: 2 }), GEMM);
   });
+
+  it('convolutions on tensor cores follow setCudaConvPrecision', () => {
+    const inputs = [x([2, 8, 9, 9], 37), x([16, 8, 3, 3], 38)];
+    const conv = (a: Tensor, w: Tensor): Tensor => F.conv2d(a, w, null, { padding: 1 });
+    try {
+      for (const [precision, tol] of [['tf32', { rtol: 1e-2, atol: 2e-2 }], ['bf16', { rtol: 5e-2, atol: 1.5e-1 }]] as const) {
+        setCudaConvPrecision(precision);
+        expect(getCudaConvPrecision()).toBe(precision);
+        parity(`conv2d ${precision}`, inputs, conv, tol);
+        // Rounded inputs: not the float32 result bit for bit, so the setting did reach the kernels.
+        const [a, w] = inputs.map((t) => t.to('cuda'));
+        const rounded = conv(a, w).toArray() as number[];
+        setCudaConvPrecision('float32');
+        expect(conv(a, w).toArray()).not.toEqual(rounded);
+        [a, w].forEach((t) => t.dispose());
+      }
+    } finally {
+      setCudaConvPrecision('float32');
+    }
+  });
 });
 
 // Convolutions before batch norm have no bias: its exact gradient is 0, and Adam would turn the
@@ -257,6 +278,12 @@ describe.skipIf(!hasCuda)(`models on a GPU${why}`, () => {
 });
 
 describe('CUDA devices where none can be used', () => {
+  it('setCudaConvPrecision and setCudaMatmulPrecision name a bad precision', () => {
+    expect(() => setCudaConvPrecision('fp16' as never)).toThrow("setCudaConvPrecision: argument 'precision' must be 'float32', 'tf32' or 'bf16', got 'fp16'");
+    expect(() => setCudaMatmulPrecision('half' as never)).toThrow(/^setCudaMatmulPrecision: argument 'precision'/);
+    expect(getCudaConvPrecision()).toBe('float32');
+  });
+
   it('parseDevice checks names everywhere', () => {
     expect(parseDevice('cpu')).toBe('cpu');
     expect(() => parseDevice('gpu', 'op')).toThrow("op: unknown device 'gpu' (expected 'cpu', 'cuda' or 'cuda:N')");

@@ -115,6 +115,23 @@ function fill(out: Ref, size: number, lo: number, hi: number): void {
 }
 
 /**
+ * A copy of `values` rounded as tensor cores read them: 'tf32' to 10 mantissa bits, ties away from zero
+ * (cvt.rna.tf32.f32); 'bf16' to 7, ties to even. 'float32' (or no precision) returns `values` itself.
+ * The CUDA GEMM and convolution kernels round each operand element once, as it enters shared memory,
+ * so rounding the operands and running the float32 CPU kernel gives the same products.
+ */
+function roundedFor(precision: Native.CudaPrecision | undefined, values: Float32Array): Float32Array {
+  if (precision === undefined || precision === 'float32') return values;
+  const out = new Float32Array(values), bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < bits.length; i++) {
+    const u = bits[i] as number;
+    if ((u & 0x7f800000) === 0x7f800000) continue;  // infinities and NaN pass unchanged
+    bits[i] = precision === 'tf32' ? (u + 0x1000) & 0xffffe000 : (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000;
+  }
+  return out;
+}
+
+/**
  * `@graft/native` with one emulated CUDA device whose kernels are the CPU's (see the file comment).
  * @example
  * vi.mock('@graft/native', async (importOriginal) => (await import('./emulated-kernels.js')).emulatedKernels(await importOriginal()));
@@ -136,7 +153,10 @@ export function emulatedKernels(real: NativeModule): NativeModule {
     cudaLogSoftmax: (x, outer, d, inner, y) => r.logSoftmax(f32(x), outer, d, inner, f32(y)),
     cudaSoftmaxBackward: (y, dy, outer, d, inner, dx) => r.softmaxBackward(f32(y), f32(dy), outer, d, inner, f32(dx)),
     cudaLogSoftmaxBackward: (y, dy, outer, d, inner, dx) => r.logSoftmaxBackward(f32(y), f32(dy), outer, d, inner, f32(dx)),
-    cudaGemm: ({ precision: _precision, ...g }) => r.gemm(onHost(g)),
+    cudaGemm: ({ precision, ...g }) => {
+      const h: Parameters<NativeModule['gemm']>[0] = onHost(g);
+      r.gemm({ ...h, a: roundedFor(precision, h.a), b: roundedFor(precision, h.b) });
+    },
     cudaIndexSelect: (x, outer, n, inner, indices, m, y) => {
       const idx = i32(indices);
       if (idx.length !== m) throw new Error(`emulated cudaIndexSelect: ${idx.length} indices in the slice, m = ${m}`);
@@ -150,9 +170,18 @@ export function emulatedKernels(real: NativeModule): NativeModule {
       if (l.length !== count) throw new Error(`emulated cudaOneHot: ${l.length} labels in the slice, count = ${count}`);
       r.oneHot(l, classes, f32(out));
     },
-    cudaConv2dForward: (a) => r.conv2dForward(onHost(a)),
-    cudaConv2dBackwardData: (a) => r.conv2dBackwardData(onHost(a)),
-    cudaConv2dBackwardWeight: (a) => r.conv2dBackwardWeight(onHost(a)),
+    cudaConv2dForward: ({ precision, ...a }) => {
+      const h: Parameters<NativeModule['conv2dForward']>[0] = onHost(a);
+      r.conv2dForward({ ...h, x: roundedFor(precision, h.x), weight: roundedFor(precision, h.weight) });
+    },
+    cudaConv2dBackwardData: ({ precision, ...a }) => {
+      const h: Parameters<NativeModule['conv2dBackwardData']>[0] = onHost(a);
+      r.conv2dBackwardData({ ...h, dy: roundedFor(precision, h.dy), weight: roundedFor(precision, h.weight) });
+    },
+    cudaConv2dBackwardWeight: ({ precision, ...a }) => {
+      const h: Parameters<NativeModule['conv2dBackwardWeight']>[0] = onHost(a);
+      r.conv2dBackwardWeight({ ...h, x: roundedFor(precision, h.x), dy: roundedFor(precision, h.dy) });
+    },
     cudaMaxPool2dForward: (a) => r.maxPool2dForward(onHost(a, ['indices'])),
     cudaMaxPool2dBackward: (a) => r.maxPool2dBackward(onHost(a, ['indices'])),
     cudaAvgPool2dForward: (a) => r.avgPool2dForward(onHost(a)),

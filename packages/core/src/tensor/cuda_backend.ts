@@ -22,19 +22,45 @@ import type { Tensor } from './tensor.js';
 import { storageSlice } from './transfer.js';
 
 let matmulPrecision: CudaPrecision = 'float32';
+let convPrecision: CudaPrecision = 'float32';
+
+function checkPrecision(op: string, precision: CudaPrecision): void {
+  if (precision !== 'float32' && precision !== 'tf32' && precision !== 'bf16') {
+    throw new Error(`${op}: argument 'precision' must be 'float32', 'tf32' or 'bf16', got '${String(precision)}'`);
+  }
+}
 
 /**
  * How CUDA matrix products (matmul, linear) multiply: 'float32' (default; matches the CPU to float32
  * rounding), or tensor cores with 'tf32' or 'bf16' inputs and float32 accumulation (faster, about 1e-3
- * and 1e-2 relative error). Convolutions always run in float32.
+ * and 1e-2 relative error). Convolutions have their own setting, {@link setCudaConvPrecision}.
  * @example
  * setCudaMatmulPrecision('tf32');
  */
 export function setCudaMatmulPrecision(precision: CudaPrecision): void {
-  if (precision !== 'float32' && precision !== 'tf32' && precision !== 'bf16') {
-    throw new Error(`setCudaMatmulPrecision: argument 'precision' must be 'float32', 'tf32' or 'bf16', got '${String(precision)}'`);
-  }
+  checkPrecision('setCudaMatmulPrecision', precision);
   matmulPrecision = precision;
+}
+
+/**
+ * How CUDA convolutions (forward and both gradients) multiply: 'float32' (default), or tensor cores with
+ * 'tf32' or 'bf16' inputs and float32 accumulation, as {@link setCudaMatmulPrecision}. (PyTorch runs
+ * cuDNN convolutions in TF32 by default; 'tf32' here is the like-for-like setting.)
+ * @example
+ * setCudaConvPrecision('tf32');
+ */
+export function setCudaConvPrecision(precision: CudaPrecision): void {
+  checkPrecision('setCudaConvPrecision', precision);
+  convPrecision = precision;
+}
+
+/**
+ * The precision CUDA convolutions use now.
+ * @example
+ * getCudaConvPrecision(); // 'float32'
+ */
+export function getCudaConvPrecision(): CudaPrecision {
+  return convPrecision;
 }
 
 /**
@@ -173,13 +199,13 @@ const math: Pick<Backend, 'reduce' | 'argReduce' | 'softmax' | 'softmaxBackward'
 
 const layers: Omit<Backend, keyof typeof plumbing | keyof typeof math | 'device'> = {
   conv2d(p, x, w, bias, y) {
-    cudaConv2dForward({ ...convShape(p), x: ref(x), weight: ref(w), bias: opt(bias), y: ref(y) });
+    cudaConv2dForward({ ...convShape(p), x: ref(x), weight: ref(w), bias: opt(bias), y: ref(y), precision: convPrecision });
   },
   conv2dBackwardData(p, dy, w, dx) {
-    cudaConv2dBackwardData({ ...convShape(p), dy: ref(dy), weight: ref(w), dx: ref(dx) });
+    cudaConv2dBackwardData({ ...convShape(p), dy: ref(dy), weight: ref(w), dx: ref(dx), precision: convPrecision });
   },
   conv2dBackwardWeight(p, x, dy, dw, dbias) {
-    cudaConv2dBackwardWeight({ ...convShape(p), x: ref(x), dy: ref(dy), dw: ref(dw), dbias: opt(dbias) });
+    cudaConv2dBackwardWeight({ ...convShape(p), x: ref(x), dy: ref(dy), dw: ref(dw), dbias: opt(dbias), precision: convPrecision });
   },
   maxPool2d(p, x, y, indices) {
     cudaMaxPool2dForward({ ...maxPoolShape(p), x: ref(x), y: ref(y), indices: ref(indices) });

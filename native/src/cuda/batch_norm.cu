@@ -114,14 +114,33 @@ __global__ void eval_scale_kernel(BatchNormEvalArgs a, float* coef) {
   if (c < a.c) coef[c] = static_cast<float>(1.0 / sqrt(double(a.running_var[c]) + a.eps) * (a.gamma ? a.gamma[c] : 1.0));
 }
 
-// y = (x - mean[c]) * scale[c] + shift[c], in float.
-__global__ void normalize_kernel(const float* x, int64_t total, int64_t channels, int64_t hw, const float* mean,
-                                 const float* scale, const float* beta, float* y) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t c = (i / hw) % channels;
-    y[i] = __fadd_rn(__fmul_rn(__fsub_rn(x[i], mean[c]), scale[c]), beta ? beta[c] : 0.0f);
+// Elementwise work over an (N, C, HW) tensor: op(i, c) for element i of channel c. Planes of at least a
+// block's worth of values give each block one plane (blockIdx.y) and a share of its offsets (blockIdx.x),
+// so the channel comes from the block instead of a 64-bit division per element; shorter planes run as a
+// flat grid-stride loop that divides.
+template <typename Op, bool kByPlane>
+__global__ void channel_elementwise_kernel(Op op, int64_t planes, int64_t channels, int64_t hw) {
+  if (kByPlane) {
+    for (int64_t plane = blockIdx.y; plane < planes; plane += gridDim.y) {
+      const int64_t c = plane % channels, first = plane * hw;
+      for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < hw; k += int64_t(gridDim.x) * blockDim.x)
+        op(first + k, c);
+    }
+  } else {
+    const int64_t total = planes * hw;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x)
+      op(i, (i / hw) % channels);
   }
 }
+
+// y = (x - mean[c]) * scale[c] + shift[c], in float.
+struct Normalize {
+  const float *x, *mean, *scale, *beta;
+  float* y;
+  __device__ void operator()(int64_t i, int64_t c) const {
+    y[i] = __fadd_rn(__fmul_rn(__fsub_rn(x[i], mean[c]), scale[c]), beta ? beta[c] : 0.0f);
+  }
+};
 
 // partial[2*(c*ranges + s)] = sum(dy) and sum(dy*(x - mean[c])) (0 when x is null) over range s of channel c.
 __global__ void range_grad_sums_kernel(const float* dy, const float* x, const float* mean, int64_t n, int64_t channels,
@@ -169,14 +188,15 @@ __global__ void backward_coef_kernel(BatchNormBackwardArgs a, int64_t ranges, co
   coef[2 * a.c + c] = static_cast<float>(-g * invstd * sum_dy / md);
 }
 
-__global__ void backward_dx_kernel(BatchNormBackwardArgs a, const float* coef) {
-  const int64_t total = a.n * a.c * a.hw;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t c = (i / a.hw) % a.c;
+// dx = A[c]*dy + B[c]*(x - mean[c]) + C0[c] with coef = (A, B, C0), in float.
+struct BackwardDx {
+  BatchNormBackwardArgs a;
+  const float* coef;
+  __device__ void operator()(int64_t i, int64_t c) const {
     const float ax = __fmul_rn(coef[c], a.dy[i]), bx = __fmul_rn(coef[a.c + c], __fsub_rn(a.x[i], a.save_mean[c]));
     a.dx[i] = __fadd_rn(__fadd_rn(ax, bx), coef[2 * a.c + c]);
   }
-}
+};
 
 __global__ void backward_eval_params_kernel(BatchNormBackwardEvalArgs a, int64_t ranges, const double* partial) {
   const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
@@ -187,14 +207,14 @@ __global__ void backward_eval_params_kernel(BatchNormBackwardEvalArgs a, int64_t
   if (a.dgamma) a.dgamma[c] = static_cast<float>(sum_dy_xc / sqrt(double(a.running_var[c]) + a.eps));
 }
 
-__global__ void backward_eval_dx_kernel(BatchNormBackwardEvalArgs a) {
-  const int64_t total = a.n * a.c * a.hw;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t c = (i / a.hw) % a.c;
+// dx = dy * gamma[c] / sqrt(running_var[c] + eps).
+struct BackwardEvalDx {
+  BatchNormBackwardEvalArgs a;
+  __device__ void operator()(int64_t i, int64_t c) const {
     const float scale = static_cast<float>((a.gamma ? a.gamma[c] : 1.0) / sqrt(double(a.running_var[c]) + a.eps));
     a.dx[i] = __fmul_rn(a.dy[i], scale);
   }
-}
+};
 
 // Per-channel partial sums and coefficients live in allocator blocks for the launches that use them;
 // freeing right after queueing is safe because a block's next user is queued behind them on the same stream.
@@ -214,6 +234,21 @@ dim3 range_grid(int64_t channels, const ChannelSplit& split) {
   return dim3(BlockLine::blocks(channels), static_cast<unsigned int>(split.ranges));
 }
 
+template <typename Op>
+void launch_channel_elementwise(const char* op_name, const Op& op, int64_t n, int64_t channels, int64_t hw,
+                                cudaStream_t stream) {
+  const int64_t planes = n * channels;
+  if (planes == 0 || hw == 0) return;
+  if (hw >= kThreads) {
+    const dim3 grid(static_cast<unsigned int>(std::min<int64_t>((hw + kThreads - 1) / kThreads, 1024)),
+                    static_cast<unsigned int>(std::min<int64_t>(planes, 65535)));
+    channel_elementwise_kernel<Op, true><<<grid, kThreads, 0, stream>>>(op, planes, channels, hw);
+  } else {
+    channel_elementwise_kernel<Op, false><<<grid_for(planes * hw, kThreads), kThreads, 0, stream>>>(op, planes, channels, hw);
+  }
+  GRAFT_CUDA_CHECK_LAUNCH(op_name, channel_elementwise_kernel);
+}
+
 }  // namespace
 
 void batch_norm_train(const BatchNormTrainArgs& a, int device) {
@@ -227,11 +262,7 @@ void batch_norm_train(const BatchNormTrainArgs& a, int device) {
   GRAFT_CUDA_CHECK_LAUNCH(op, range_moments_kernel);
   train_stats_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data, scale.data);
   GRAFT_CUDA_CHECK_LAUNCH(op, train_stats_kernel);
-  const int64_t total = a.n * a.c * a.hw;
-  if (total == 0) return;
-  normalize_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(a.x, total, a.c, a.hw, a.save_mean, scale.data,
-                                                                       a.beta, a.y);
-  GRAFT_CUDA_CHECK_LAUNCH(op, normalize_kernel);
+  launch_channel_elementwise(op, Normalize{a.x, a.save_mean, scale.data, a.beta, a.y}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
@@ -242,9 +273,7 @@ void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
   Scratch<float> scale(op, a.c, device);
   eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.data);
   GRAFT_CUDA_CHECK_LAUNCH(op, eval_scale_kernel);
-  normalize_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(a.x, total, a.c, a.hw, a.running_mean,
-                                                                       scale.data, a.beta, a.y);
-  GRAFT_CUDA_CHECK_LAUNCH(op, normalize_kernel);
+  launch_channel_elementwise(op, Normalize{a.x, a.running_mean, scale.data, a.beta, a.y}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
@@ -259,10 +288,7 @@ void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
   GRAFT_CUDA_CHECK_LAUNCH(op, range_grad_sums_kernel);
   backward_coef_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data, coef.data);
   GRAFT_CUDA_CHECK_LAUNCH(op, backward_coef_kernel);
-  const int64_t total = a.n * a.c * a.hw;
-  if (!a.dx || total == 0) return;
-  backward_dx_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(a, coef.data);
-  GRAFT_CUDA_CHECK_LAUNCH(op, backward_dx_kernel);
+  if (a.dx) launch_channel_elementwise(op, BackwardDx{a, coef.data}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
@@ -278,10 +304,7 @@ void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
     backward_eval_params_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data);
     GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_params_kernel);
   }
-  const int64_t total = a.n * a.c * a.hw;
-  if (!a.dx || total == 0) return;
-  backward_eval_dx_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(a);
-  GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_dx_kernel);
+  if (a.dx) launch_channel_elementwise(op, BackwardEvalDx{a}, a.n, a.c, a.hw, stream);
 }
 
 }  // namespace graft::cuda

@@ -13,8 +13,9 @@
 #   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose
 #   6. the main job on the GPU and on the CPU (`graft quickstart --device cuda|cpu --json`, all packages
 #      built first): each method's accuracy side by side, failing when the two are more than 4 points apart
-#   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager)
-#      and cuda_gemm; skipped with GPU_CHECK_BENCH=0
+#   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager,
+#      float32 and conv TF32), cuda_gemm, and conv --device cuda (ResNet-18's layers at batch 128, every
+#      precision, beside cuDNN); skipped with GPU_CHECK_BENCH=0
 # Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
 # Exit status: 0 when every step passed, else 1; the summary at the end names the failed steps.
 set -uo pipefail
@@ -91,8 +92,8 @@ quickstart_on_gpu() {
 }
 
 benchmarks() {
-  node benchmarks/run.mjs train_cuda && node benchmarks/run.mjs train_cuda --json >"$out/bench-train-cuda.json" &&
-    node benchmarks/run.mjs cuda_gemm --sizes 1024,4096
+  node benchmarks/run.mjs train_cuda && node benchmarks/run.mjs cuda_gemm --sizes 1024,4096 &&
+    node benchmarks/run.mjs conv --device cuda --model resnet18
 }
 
 step "GPU, driver and toolkit" "$out/gpu-info.log" gpu_info
@@ -108,7 +109,7 @@ step "capabilities" "$out/capabilities.log" capabilities
 step "CUDA test suites" "$out/vitest-cuda.log" cuda_tests
 step "quickstart on cuda and cpu" "$out/quickstart.log" quickstart_on_gpu
 if [[ "${GPU_CHECK_BENCH:-1}" != 0 ]]; then
-  step "benchmarks (train_cuda, cuda_gemm)" "$out/bench.log" benchmarks
+  step "benchmarks (train_cuda, cuda_gemm, conv --device cuda)" "$out/bench.log" benchmarks
 fi
 
 grep -E "Test Files|Tests |×|FAIL" "$out/vitest-cuda.log" | tail -40 | tee -a "$summary" || true

@@ -10,6 +10,7 @@ const suites = [
   'native/test/cuda.test.ts', 'native/test/cuda_aliasing.test.ts', 'native/test/cuda_elementwise.test.ts', 'native/test/cuda_gemm.test.ts',
   'native/test/cuda_tensor.test.ts', 'native/test/cuda_train.test.ts', 'native/test/lerp.test.ts',
   'native/test/runtime.test.ts', 'packages/core/test/cuda.test.ts', 'packages/core/test/cuda_parity.test.ts',
+  'benchmarks/test/bench_cuda.test.ts',
 ];
 
 function run(args, env = process.env) {

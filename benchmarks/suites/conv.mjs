@@ -6,13 +6,17 @@
  *   conv2d-fwd-bwd  forward, then the input and weight gradients (what a training step runs)
  * GFLOP/s counts 2*N*K*P*Q*C*R*S flops for the forward and three times that for fwd-bwd.
  * `--model resnet18|resnet20` picks one network, `--batch n` replaces both default batches.
+ * `--device cuda` times the CUDA kernels instead, at float32, TF32 and BF16 (tensor cores), each beside
+ * PyTorch CUDA (cuDNN) at the same precision in the same run, with ResNet-18 at batch 128 (a training
+ * batch); without a CUDA device it says why on stderr and returns no rows.
  *
  * @example
  * // GRAFT_PYTHON=/usr/bin/python3 npm run bench -- conv --model resnet20 --threads 2
+ * // npm run bench -- conv --device cuda --model resnet18
  */
 import * as graft from '../../native/dist/index.js';
 import { measure } from '../lib/timing.mjs';
-import { runPythonPeer } from '../lib/peers.mjs';
+import { runPythonPeer, skip } from '../lib/peers.mjs';
 import { progress } from '../lib/report.mjs';
 
 const minSeconds = 0.25;
@@ -95,11 +99,11 @@ function rows(impl, model, dims, threads, fwd, fwdBwd, flops) {
  * const { results } = await run({ suite: 'conv', json: true, device: 'cpu', model: 'resnet20' });
  */
 export async function run(opts) {
-  if (opts.device !== 'cpu') throw new Error(`conv: only --device cpu is measured, got '${opts.device}'`);
   const models = opts.model ? [opts.model] : Object.keys(layers);
   for (const model of models) {
     if (!layers[model]) throw new Error(`conv: unknown --model '${model}' (known: ${Object.keys(layers).join(', ')})`);
   }
+  if (opts.device === 'cuda') return runCuda(opts, models);
   const repeat = opts.repeat ?? 3;
   if (opts.threads) graft.setNumThreads(opts.threads);
   const threads = graft.getNumThreads();
@@ -122,4 +126,78 @@ export async function run(opts) {
     }
   }
   return { columns, results };
+}
+
+/** Columns of the table on --device cuda, in order. */
+export const cudaColumns = ['op', 'impl', 'device', 'precision', 'model', 'shape', 'seconds', 'gflops'];
+const cudaBatch = { resnet18: 128, resnet20: 128 };
+const cudaPrecisions = ['float32', 'tf32', 'bf16'];
+
+// Each timed call queues the convolutions and waits for them, so the time is the kernels', not the queue's.
+async function timeGraftCuda([n, c, h, w, k, r, stride, padding], precision, repeat) {
+  const shape = { n, c, h, w, k, r, s: r, stride, padding, precision };
+  const { p, q } = graft.conv2dOutputSize(shape);
+  const rand = seeded(n * c * h + k);
+  const x = graft.cudaFromArray(randomArray(n * c * h * w, rand));
+  const weight = graft.cudaFromArray(randomArray(k * c * r * r, rand, 0.1));
+  const dy = graft.cudaFromArray(randomArray(n * k * p * q, rand));
+  const y = graft.cudaAlloc(4 * n * k * p * q), dx = graft.cudaAlloc(4 * n * c * h * w), dw = graft.cudaAlloc(4 * k * c * r * r);
+  try {
+    const forward = () => graft.cudaConv2dForward({ ...shape, x, weight, y });
+    const fwd = await measure(() => { forward(); graft.cudaSynchronize(); }, { repeat, minSeconds });
+    const fwdBwd = await measure(() => {
+      forward();
+      graft.cudaConv2dBackwardData({ ...shape, dy, weight, dx });
+      graft.cudaConv2dBackwardWeight({ ...shape, x, dy, dw });
+      graft.cudaSynchronize();
+    }, { repeat, minSeconds });
+    return { fwd: fwd.seconds, fwdBwd: fwdBwd.seconds, flops: 2 * n * k * p * q * c * r * r };
+  } finally {
+    [x, weight, dy, y, dx, dw].forEach((b) => b.dispose());
+  }
+}
+
+function cudaRows(impl, precision, model, dims, fwd, fwdBwd, flops) {
+  const common = { impl, device: 'cuda', precision, model, shape: label(dims) };
+  return [
+    { op: 'conv2d-fwd', ...common, seconds: fwd, gflops: flops / fwd / 1e9 },
+    { op: 'conv2d-fwd-bwd', ...common, seconds: fwdBwd, gflops: (3 * flops) / fwdBwd / 1e9 },
+  ];
+}
+
+async function runCuda(opts, models) {
+  const results = [];
+  if (typeof graft.cudaAvailable !== 'function' || !graft.cudaAvailable()) {
+    skip('graft cuda', graft.capabilities().cudaUnavailableReason || 'this build of @graft/native has no CUDA backend');
+    return { columns: cudaColumns, results };
+  }
+  const repeat = opts.repeat ?? 10;
+  const devices = graft.capabilities().cudaDevices;
+  const tensorCores = devices.every((d) => Number(d.computeCapability) >= 8);
+  if (!tensorCores) skip('graft cuda tf32/bf16', 'tensor cores of compute capability 8.0 or newer are needed');
+  progress(`conv --device cuda: ${devices.map((d) => d.name).join(', ')}, addon ${graft.addonPath()}`);
+  // Per model and precision: every layer on Graft, then one PyTorch process for all of them (a process
+  // per shape would spend more time starting CUDA than measuring).
+  for (const model of models) {
+    const batch = opts.batch ?? cudaBatch[model];
+    const all = layers[model].convs.map((conv) => [batch, ...conv]);
+    for (const precision of tensorCores ? cudaPrecisions : ['float32']) {
+      const flops = [];
+      for (const dims of all) {
+        progress(`conv cuda ${model} ${label(dims)} ${precision}: graft`);
+        const ours = await timeGraftCuda(dims, precision, repeat);
+        flops.push(ours.flops);
+        results.push(...cudaRows('graft', precision, model, dims, ours.fwd, ours.fwdBwd, ours.flops));
+      }
+      progress(`conv cuda ${model} ${precision}: pytorch`);
+      const torch = runPythonPeer('torch_cuda_conv.py', [
+        '--shapes', all.map(([n, c, h, w, k, r, stride, pad]) => [n, c, h, w, k, r, r, stride, pad].join(',')).join(';'),
+        '--precision', precision, '--repeat', String(repeat), '--min-seconds', String(minSeconds),
+      ]);
+      (torch?.results ?? []).forEach((entry, i) => {
+        results.push(...cudaRows('pytorch', precision, model, all[i], entry.fwd, entry.fwd_bwd, flops[i]));
+      });
+    }
+  }
+  return { columns: cudaColumns, results };
 }

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { capabilities } from '@graft/native';
+
+// `npm run bench -- conv --device cuda` on the smallest settings, in a subprocess with the addon this
+// process loaded (GRAFT_ADDON_PATH): on a GPU, or the CUDA simulator (npm run test:cuda-sim), Graft's
+// rows for every precision; elsewhere no rows and the reason on stderr. PyTorch rows appear only where
+// PyTorch sees a GPU.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const caps = capabilities();
+const hasCuda = caps.cudaDevices.length > 0;
+
+interface ConvRow {
+  op: string;
+  impl: string;
+  device: string;
+  precision: string;
+  model: string;
+  shape: string;
+  seconds: number;
+  gflops: number;
+}
+
+describe('npm run bench -- conv --device cuda', () => {
+  it(hasCuda ? 'times every ResNet-20 layer at every precision' : 'says why there is no CUDA device and prints no rows', () => {
+    const out = spawnSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), 'conv', '--device', 'cuda', '--model', 'resnet20',
+      '--batch', '1', '--repeat', '1', '--json'], { cwd: root, encoding: 'utf8', env: process.env });
+    expect(out.status, out.stderr).toBe(0);
+    const { results } = JSON.parse(out.stdout) as { results: ConvRow[] };
+    if (!hasCuda) {
+      expect(results).toEqual([]);
+      expect(out.stderr).toMatch(/skipped graft cuda: /);
+      return;
+    }
+    const graft = results.filter((r) => r.impl === 'graft');
+    const tensorCores = caps.cudaDevices.every((d) => Number(d.computeCapability) >= 8);
+    const precisions = tensorCores ? ['float32', 'tf32', 'bf16'] : ['float32'];
+    // 8 distinct ResNet-20 convolutions, forward and forward+backward, per precision.
+    expect(graft).toHaveLength(8 * 2 * precisions.length);
+    expect(new Set(graft.map((r) => r.precision))).toEqual(new Set(precisions));
+    for (const r of results) {
+      expect(r).toMatchObject({ device: 'cuda', model: 'resnet20' });
+      expect(['conv2d-fwd', 'conv2d-fwd-bwd']).toContain(r.op);
+      expect(r.seconds).toBeGreaterThan(0);
+      expect(r.gflops).toBeGreaterThan(0);
+    }
+  });
+});

@@ -190,7 +190,7 @@ async function runCuda(opts, models) {
         results.push(...cudaRows('graft', precision, model, dims, ours.fwd, ours.fwdBwd, ours.flops));
       }
       progress(`conv cuda ${model} ${precision}: pytorch`);
-      const torch = runPythonPeer('torch_cuda_conv.py', [
+      const torch = runPythonPeer('torch_conv.py', ['--device', 'cuda',
         '--shapes', all.map(([n, c, h, w, k, r, stride, pad]) => [n, c, h, w, k, r, r, stride, pad].join(',')).join(';'),
         '--precision', precision, '--repeat', String(repeat), '--min-seconds', String(minSeconds),
       ]);

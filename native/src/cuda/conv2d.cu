@@ -200,39 +200,58 @@ struct BackwardWeightSplit {
 
 constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
 
+// A thread's share of the operand loads of a 64x64 tile, for both conv kernels: each K step it stores A
+// rows a_row + 16u (u < 4) at depth a_depth and B column b_col at depths b_depth + 4u, so its four Rows
+// and one Col are made once per tile (and group) and only the depth index is decomposed per element.
+template <typename Problem>
+struct TileLoads {
+  using I = typename Problem::Index;
+  static constexpr int kLoads = kTile * kStep / kThreads;  // A and B elements per thread per K step
+  int a_depth, a_row, b_col, b_depth;
+  typename Problem::Row rows[kLoads] = {};
+  bool row_in[kLoads];
+  typename Problem::Col col = {};
+  bool col_in;
+
+  __device__ TileLoads(const Problem& pr, I g, I row0, I col0, I m, I cols)
+      : a_depth(threadIdx.x % kStep), a_row(threadIdx.x / kStep), b_col(threadIdx.x % kTile), b_depth(threadIdx.x / kTile) {
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const I i = row0 + a_row + u * (kThreads / kStep);
+      row_in[u] = i < m;
+      if (row_in[u]) rows[u] = pr.row(g, i);
+    }
+    col_in = col0 + b_col < cols;
+    if (col_in) col = pr.col(g, col0 + b_col);
+  }
+
+  // K step k0 into As[l][i] and Bs[l][j] (zeros past the matrix), each value through round().
+  template <int kPitch, typename Round>
+  __device__ void store(const Problem& pr, I k0, I depth, float (*As)[kPitch], float (*Bs)[kPitch], Round round) const {
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const int i = a_row + u * (kThreads / kStep), l = b_depth + u * (kThreads / kTile);
+      As[a_depth][i] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
+      Bs[l][b_col] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
+    }
+  }
+};
+
 // 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem; blockIdx.z
-// is the group. Each K step a thread loads A rows tid/16 + 16t (t < 4) at depth tid%16 and B column tid%64
-// at depths tid/64 + 4t, so its four Rows and one Col are made once per tile.
+// is the group.
 template <typename Problem>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
   __shared__ float As[kStep][kTile + 4];
   __shared__ float Bs[kStep][kTile + 4];
-  constexpr int kLoads = kTile * kStep / kThreads;  // A and B elements per thread per K step
   const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
-  const int a_depth = tid % kStep, a_row = tid / kStep, b_col = tid % kTile, b_depth = tid / kTile;
   using I = typename Problem::Index;
   const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
-    typename Problem::Row rows[kLoads] = {};
-    bool row_in[kLoads];
-#pragma unroll
-    for (int t = 0; t < kLoads; ++t) {
-      const I i = row0 + a_row + t * (kThreads / kStep);
-      row_in[t] = i < m;
-      if (row_in[t]) rows[t] = pr.row(g, i);
-    }
-    const bool col_in = col0 + b_col < cols;
-    typename Problem::Col col = {};
-    if (col_in) col = pr.col(g, col0 + b_col);
+    const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
     float acc[kMicro][kMicro] = {};
     for (I k0 = 0; k0 < depth; k0 += kStep) {
-#pragma unroll
-      for (int t = 0; t < kLoads; ++t) {
-        const int i = a_row + t * (kThreads / kStep), l = b_depth + t * (kThreads / kTile);
-        As[a_depth][i] = row_in[t] && k0 + a_depth < depth ? pr.a(rows[t], k0 + a_depth) : 0.0f;
-        Bs[l][b_col] = col_in && k0 + l < depth ? pr.b(col, k0 + l) : 0.0f;
-      }
+      loads.store(pr, k0, depth, As, Bs, [](float v) { return v; });
       __syncthreads();
 #pragma unroll
       for (int l = 0; l < kStep; ++l)
@@ -262,34 +281,17 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
 #if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
   __shared__ float As[kStep][kMmaPitch];
   __shared__ float Bs[kStep][kMmaPitch];
-  constexpr int kLoads = kTile * kStep / kThreads;
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
   const int quad = lane / 4, t = lane % 4;  // the fragment coordinates (groupID, threadID_in_group)
-  const int a_depth = tid % kStep, a_row = tid / kStep, b_col = tid % kTile, b_depth = tid / kTile;
   using I = typename Problem::Index;
   const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
   const auto round = [](float v) { return BF16 ? tiles::round_bf16(v) : tiles::round_tf32(v); };
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
-    typename Problem::Row rows[kLoads] = {};
-    bool row_in[kLoads];
-#pragma unroll
-    for (int u = 0; u < kLoads; ++u) {
-      const I i = row0 + a_row + u * (kThreads / kStep);
-      row_in[u] = i < m;
-      if (row_in[u]) rows[u] = pr.row(g, i);
-    }
-    const bool col_in = col0 + b_col < cols;
-    typename Problem::Col col = {};
-    if (col_in) col = pr.col(g, col0 + b_col);
+    const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
     float acc[2][2][4] = {};
     for (I k0 = 0; k0 < depth; k0 += kStep) {
-#pragma unroll
-      for (int u = 0; u < kLoads; ++u) {
-        const int i = a_row + u * (kThreads / kStep), l = b_depth + u * (kThreads / kTile);
-        As[a_depth][i] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
-        Bs[l][b_col] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
-      }
+      loads.store(pr, k0, depth, As, Bs, round);
       __syncthreads();
       if (BF16) {
 #pragma unroll

@@ -21,5 +21,8 @@ function run(args, env = process.env) {
 
 run([join(root, 'tools', 'build-native.mjs'), '--sim']);
 const addon = join(root, 'native', 'build', 'Release', 'graft-sim.node');
-run([join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...suites, ...process.argv.slice(2)],
-  { ...process.env, GRAFT_ADDON_PATH: addon });
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+run([vitest, 'run', ...suites, ...process.argv.slice(2)], { ...process.env, GRAFT_ADDON_PATH: addon });
+// Again with two simulated GPUs, for what only runs where there is a second device.
+run([vitest, 'run', 'packages/core/test/cuda.test.ts', '-t', 'two CUDA devices', ...process.argv.slice(2)],
+  { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_SIM_DEVICES: '2' });

@@ -277,6 +277,28 @@ describe.skipIf(!hasCuda)(`models on a GPU${why}`, () => {
   });
 });
 
+// Two GPUs (or GRAFT_SIM_DEVICES=2 on the CUDA simulator, as npm run test:cuda-sim runs this file again).
+describe.skipIf(!cudaDeviceAvailable(1))('two CUDA devices', () => {
+  it('compute on cuda:1, refuse mixing cuda:0 and cuda:1, and copy between them', () => {
+    const x = randn([4, 6], { seed: 5 }), w = randn([6, 3], { seed: 6 });
+    const [x1, w1] = [x.to('cuda:1'), w.to('cuda:1')];
+    expect(x1.device).toBe('cuda:1');
+    const y1 = x1.matmul(w1).relu().add(1);
+    expect(y1.device).toBe('cuda:1');
+    expectNear(y1, x.matmul(w).relu().add(1), GEMM.rtol, GEMM.atol, 'cuda:1 result');
+    const x0 = x.to('cuda:0');
+    expect(() => x0.matmul(w1)).toThrow('matmul: tensors are on different devices (cuda:0, cuda:1)');
+    const back = y1.to('cuda:0');
+    expect(back.device).toBe('cuda:0');
+    expect(back.toArray()).toEqual(y1.toArray());
+    const model = new Linear(6, 3).to('cuda:1');
+    expect(model.device).toBe('cuda:1');
+    F.crossEntropy(model.forward(x1), tensor([0, 1, 2, 0], { dtype: 'int32', device: 'cuda:1' })).backward();
+    expect(model.weight.grad?.device).toBe('cuda:1');
+    [x1, w1, y1, x0, back].forEach((t) => t.dispose());
+  });
+});
+
 describe('CUDA devices where none can be used', () => {
   it('setCudaConvPrecision and setCudaMatmulPrecision name a bad precision', () => {
     expect(() => setCudaConvPrecision('fp16' as never)).toThrow("setCudaConvPrecision: argument 'precision' must be 'float32', 'tf32' or 'bf16', got 'fp16'");

@@ -20,10 +20,13 @@ const dynamicShared = /extern\s+__shared__\s+(?:__align__\(\d+\)\s+)?([A-Za-z_][
 
 let launches = 0;
 const translated = source
-  .replace(launch, (_, kernel, config, closed) => {
+  .replace(launch, (match, kernel, config, closed) => {
     launches += 1;
     const call = `::graft_sim::launch(::graft_sim::LaunchConfig(${config.trim()}), ${kernel}`;
-    return closed ? `${call})` : `${call}, `;
+    // The line breaks the match held and the call does not, kept so that later lines keep their numbers.
+    const lines = (text) => (text.match(/\n/g) ?? []).length;
+    const breaks = '\n'.repeat(lines(match) - lines(call));
+    return closed ? `${call})${breaks}` : `${call}, ${breaks}`;
   })
   .replace(dynamicShared, (_, type, name) =>
     `${type}* const ${name} = reinterpret_cast<${type}*>(::graft_sim::dynamic_shared());`);

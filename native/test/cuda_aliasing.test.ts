@@ -1,11 +1,12 @@
 // Every CUDA entry point that reads one buffer while writing another refuses arguments that share
 // memory in a way its threads could not handle: an output that overlaps an input at an offset (a thread
 // would read what another has already written). Elementwise ops accept the very same buffer (in place),
-// as their CPU bindings do. Needs a GPU (or the CUDA simulator: npm run test:cuda-sim); skipped with the
+// as their CPU bindings do; losses, indexing and convolutions accept no overlap at all. Needs a GPU (or the CUDA simulator: npm run test:cuda-sim); skipped with the
 // reason elsewhere.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  capabilities, cudaAlloc, cudaBceWithLogits, cudaBinary, cudaCast, cudaCrossEntropy, cudaDropout, cudaDropoutBackward,
+  capabilities, cudaAlloc, cudaBceWithLogits, cudaBinary, cudaCast, cudaConv2dBackwardData, cudaConv2dBackwardWeight,
+  cudaConv2dForward, cudaCrossEntropy, cudaDropout, cudaDropoutBackward,
   cudaIndexSelect, cudaLerp, cudaReadBytes, cudaSoftmax, cudaSoftmaxBackward, cudaUnary, cudaUnaryBackward, cudaWhere,
   cudaWriteBytes, type DeviceBuffer, type DeviceSlice,
 } from '@graft/native';
@@ -105,5 +106,18 @@ describe.skipIf(!hasCuda)(`cuda arguments that share memory${why}`, () => {
     const probs = floats([0, 1, 1, 0, 1, 0, 0, 1]);
     expect(() => cudaBceWithLogits({ logits, targets: probs, n: 2, c: 4, losses, dlogits: probs })).toThrow(/cudaBceWithLogits: argument 'dlogits' shares memory with 'targets'/);
     expect(() => cudaBceWithLogits({ logits, targets: probs, n: 2, c: 4, losses: part(probs, 0, 1) })).toThrow(/cudaBceWithLogits: argument 'losses' shares memory with 'targets'/);
+    // Per-row losses written over the labels they are computed from.
+    expect(() => cudaCrossEntropy({ logits, n: 2, c: 4, targets, losses: targets, reduction: 'none' }))
+      .toThrow(/cudaCrossEntropy: argument 'losses' shares memory with 'targets'/);
+  });
+
+  it('convolutions: outputs apart from every input', () => {
+    const shape = { n: 1, c: 1, h: 3, w: 3, k: 1, r: 1, s: 1 };
+    const x = floats([1, 2, 3, 4, 5, 6, 7, 8, 9]), weight = floats([2]), y = floats(new Array(9).fill(0));
+    cudaConv2dForward({ ...shape, x, weight, y });
+    expect(Array.from(readF32(y, 9))).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    expect(() => cudaConv2dForward({ ...shape, x, weight, y: x })).toThrow(/cudaConv2dForward: argument 'y' shares memory with 'x'/);
+    expect(() => cudaConv2dBackwardData({ ...shape, dy: y, weight, dx: y })).toThrow(/cudaConv2dBackwardData: argument 'dx' shares memory with 'dy'/);
+    expect(() => cudaConv2dBackwardWeight({ ...shape, x, dy: y, dw: part(x, 0, 1) })).toThrow(/cudaConv2dBackwardWeight: argument 'dw' shares memory with 'x'/);
   });
 });

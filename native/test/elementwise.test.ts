@@ -293,6 +293,9 @@ describe('elementwise bad input and threads', () => {
     expect(() => binary('add', new Array<number>(9).fill(1), x, 0, new Array<number>(9).fill(0), x, 0, new Array<number>(9).fill(0), x))
       .toThrow(/binary: argument 'outShape' .* has 9 dims; at most 8/);
     expect(() => stridedCopy([2, 3], x, 0, [3, 1], new Float32Array(6), 0, [3, 1])).toThrow(/stridedCopy: argument 'src'/);
+    // (2^33 + 1 - 1) * 2^31 = 2^64 would wrap to a reach of 0 in int64 and pass as a 1-element view.
+    expect(() => stridedCopy([2 ** 33 + 1], x, 0, [2 ** 31], new Float32Array(1), 0, [0]))
+      .toThrow(/stridedCopy: argument 'src': the view of shape \[8589934593\] with strides \[2147483648\] reaches past 2\^63 elements/);
     expect(() => castFloat32ToInt32(x, new Int32Array(2))).toThrow(/castFloat32ToInt32: argument 'dst' has 2 elements/);
   });
 

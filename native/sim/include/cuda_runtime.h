@@ -175,12 +175,14 @@ void sync_threads();
 
 // Warp-collective operations: every live lane deposits `lane_data` and waits; once all have arrived,
 // the first lane to resume runs `collective(lanes, live)` over the 32 deposits (lane order) for all.
-void* const* warp_arrive(const void* lane_data, unsigned int* live_mask, bool* first);
+// `tag` names the operation, so that lanes waiting in different ones are caught instead of mixed.
+void* const* warp_arrive(const void* tag, const void* lane_data, unsigned int* live_mask, bool* first);
 template <typename Lane, typename Collective>
 void warp_collective(const Lane* mine, Collective collective) {
+  static const char tag = 0;  // one per instantiation: per kind of collective
   unsigned int live = 0;
   bool first = false;
-  void* const* deposits = warp_arrive(mine, &live, &first);
+  void* const* deposits = warp_arrive(&tag, mine, &live, &first);
   if (first) collective(reinterpret_cast<const Lane* const*>(deposits), live);
 }
 unsigned int lane_id();

@@ -109,7 +109,8 @@ bool in_device_memory(Memory& m, const void* p, size_t bytes) {
   auto it = m.live.upper_bound(address);
   if (it == m.live.begin()) return false;
   --it;
-  return address + bytes <= it->first + it->second.bytes;
+  const uintptr_t end = it->first + it->second.bytes;
+  return address <= end && bytes <= end - address;
 }
 
 // ---- fibers ----
@@ -136,6 +137,7 @@ struct Fiber {
 
 struct Warp {
   const void* deposits[32];
+  const void* tags[32];  // which collective each lane is in
   unsigned int live_mask = 0;
   bool pending = false;
 };
@@ -148,8 +150,13 @@ struct Executor {
   Fiber* current = nullptr;
   void (*body)(void*) = nullptr;
   void* context = nullptr;
-  std::vector<unsigned char> dynamic_shared;
+  unsigned char* dynamic_shared = nullptr;  // the launch's extern __shared__ bytes, ending at a guard page
+  size_t dynamic_shared_bytes = 0;
   bool running = false;
+  ~Executor() {  // the thread's fiber stacks
+    for (Fiber& f : fibers)
+      if (f.stack) munmap(f.stack - page_size(), kFiberStack + page_size());
+  }
 };
 
 thread_local Executor executor;
@@ -255,6 +262,7 @@ bool release_waiting(Executor& e, size_t threads) {
 
 void run_block(Executor& e, const dim3& block) {
   const size_t threads = size_t(block.x) * block.y * block.z;
+  std::memset(e.dynamic_shared, 0xff, e.dynamic_shared_bytes);  // shared memory starts unwritten in every block
   e.fibers.reserve(kMaxThreads);  // never reallocated: parked fibers' jmp_bufs stay where they were saved
   if (e.fibers.size() < threads) e.fibers.resize(threads);
   e.warps.resize((threads + 31) / 32);
@@ -308,10 +316,18 @@ void run_grid(const void* kernel, const LaunchConfig& config, void (*body)(void*
       return;
     }
   }
+  // Dynamic shared memory: 128-byte aligned (as __align__(128) asks), its end against an inaccessible page.
+  const size_t page = page_size(), shared_span = round_up(config.shared_bytes, 128);
+  const size_t shared_length = round_up(shared_span, page) + page;
+  void* shared_base = mmap(nullptr, shared_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (shared_base == MAP_FAILED) fail("could not map dynamic shared memory");
+  unsigned char* shared_guard = static_cast<unsigned char*>(shared_base) + shared_length - page;
+  mprotect(shared_guard, page, PROT_NONE);
   e.running = true;
   e.body = body;
   e.context = context;
-  e.dynamic_shared.assign(config.shared_bytes, 0xff);
+  e.dynamic_shared = shared_guard - shared_span;
+  e.dynamic_shared_bytes = config.shared_bytes;
   blockDim = block;
   gridDim = grid;
   const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
@@ -321,10 +337,13 @@ void run_grid(const void* kernel, const LaunchConfig& config, void (*body)(void*
                      static_cast<unsigned int>(b / (uint64_t(grid.x) * grid.y))};
     run_block(e, block);
   }
+  munmap(shared_base, shared_length);
+  e.dynamic_shared = nullptr;
+  e.dynamic_shared_bytes = 0;
   e.running = false;
 }
 
-unsigned char* dynamic_shared() { return executor.dynamic_shared.data(); }
+unsigned char* dynamic_shared() { return executor.dynamic_shared; }
 
 void sync_threads() { yield(FiberState::AtBarrier); }
 
@@ -333,14 +352,19 @@ void trap(const char* why) {
        dims(dim3(threadIdx.x, threadIdx.y, threadIdx.z)));
 }
 
-void* const* warp_arrive(const void* lane_data, unsigned int* live_mask, bool* first) {
+void* const* warp_arrive(const void* tag, const void* lane_data, unsigned int* live_mask, bool* first) {
   Executor& e = executor;
   Fiber& f = running_fiber("a warp-collective operation");
   Warp& warp = e.warps[f.linear / 32];
   warp.deposits[f.linear % 32] = lane_data;
+  warp.tags[f.linear % 32] = tag;
   yield(FiberState::AtWarp);
   *live_mask = warp.live_mask;
   *first = warp.pending;
+  if (warp.pending)
+    for (int lane = 0; lane < 32; ++lane)
+      if ((warp.live_mask >> lane & 1u) && warp.tags[lane] != tag)
+        trap("the lanes of a warp are in different warp-collective operations");
   warp.pending = false;
   return const_cast<void* const*>(warp.deposits);
 }
@@ -473,6 +497,7 @@ const char* cudaGetErrorString(cudaError_t error) {
 
 cudaError_t cudaMalloc(void** ptr, size_t bytes) {
   using namespace graft_sim;
+  if (bytes > kNominalMemory) return record(cudaErrorMemoryAllocation);
   const size_t page = page_size(), used = round_up(bytes == 0 ? 1 : bytes, 256);
   const size_t length = round_up(used, page) + page;
   void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -494,7 +519,7 @@ cudaError_t cudaFree(void* ptr) {
   Memory& m = memory();
   std::lock_guard<std::mutex> lock(m.mutex);
   auto it = m.live.find(reinterpret_cast<uintptr_t>(ptr));
-  if (it == m.live.end()) return record(cudaErrorInvalidDevicePointer);
+  if (it == m.live.end()) return record(cudaErrorInvalidValue);
   munmap(it->second.base, it->second.length);  // later use of the pointer faults
   m.live.erase(it);
   return cudaSuccess;

@@ -78,4 +78,22 @@ inline void require_apart(const Args& args, const DeviceFloats& a, const char* a
   require_apart(args, a.data, bytes, a_name, b.data, bytes, b_name, allow_identical);
 }
 
+// A named range of device memory; an absent optional argument is { nullptr, 0, name }.
+struct DeviceRange {
+  const void* data;
+  int64_t bytes;
+  const char* name;
+};
+
+// For kernels whose threads read inputs other threads' outputs may overlap (reductions, losses,
+// convolutions): every output apart from every input and from the other outputs, in place not allowed.
+inline void require_outputs_apart(const Args& args, std::initializer_list<DeviceRange> outputs,
+                                  std::initializer_list<DeviceRange> inputs) {
+  for (auto out = outputs.begin(); out != outputs.end(); ++out) {
+    for (const DeviceRange& in : inputs) require_apart(args, out->data, out->bytes, out->name, in.data, in.bytes, in.name, false);
+    for (auto other = out + 1; other != outputs.end(); ++other)
+      require_apart(args, out->data, out->bytes, out->name, other->data, other->bytes, other->name, false);
+  }
+}
+
 }  // namespace graft::binding

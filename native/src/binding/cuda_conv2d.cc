@@ -58,6 +58,8 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   const DeviceFloats w = sized(info, args, 15, "weight", p.w_size(), p, &x, "x");
   const float* bias = args.is_undefined(16) ? nullptr : sized(info, args, 16, "bias", p.k, p, &x, "x").data;
   const DeviceFloats y = sized(info, args, 17, "y", p.y_size(), p, &x, "x");
+  require_outputs_apart(args, {{y.data, p.y_size() * 4, "y"}},
+                        {{x.data, p.x_size() * 4, "x"}, {w.data, p.w_size() * 4, "weight"}, {bias, bias ? p.k * 4 : 0, "bias"}});
   cuda::conv2d_forward(p, x.data, w.data, bias, y.data, precision_arg(args, 18), x.device);
   return info.Env().Undefined();
 }
@@ -69,6 +71,8 @@ Napi::Value BackwardData(const Napi::CallbackInfo& info) {
   const DeviceFloats dy = sized(info, args, 14, "dy", p.y_size(), p);
   const DeviceFloats w = sized(info, args, 15, "weight", p.w_size(), p, &dy, "dy");
   const DeviceFloats dx = sized(info, args, 16, "dx", p.x_size(), p, &dy, "dy");
+  require_outputs_apart(args, {{dx.data, p.x_size() * 4, "dx"}},
+                        {{dy.data, p.y_size() * 4, "dy"}, {w.data, p.w_size() * 4, "weight"}});
   cuda::conv2d_backward_data(p, dy.data, w.data, dx.data, precision_arg(args, 17), dy.device);
   return info.Env().Undefined();
 }
@@ -81,6 +85,8 @@ Napi::Value BackwardWeight(const Napi::CallbackInfo& info) {
   const DeviceFloats dy = sized(info, args, 15, "dy", p.y_size(), p, &x, "x");
   const DeviceFloats dw = sized(info, args, 16, "dw", p.w_size(), p, &x, "x");
   float* dbias = args.is_undefined(17) ? nullptr : sized(info, args, 17, "dbias", p.k, p, &x, "x").data;
+  require_outputs_apart(args, {{dw.data, p.w_size() * 4, "dw"}, {dbias, dbias ? p.k * 4 : 0, "dbias"}},
+                        {{x.data, p.x_size() * 4, "x"}, {dy.data, p.y_size() * 4, "dy"}});
   cuda::conv2d_backward_weight(p, x.data, dy.data, dw.data, dbias, precision_arg(args, 18), x.device);
   return info.Env().Undefined();
 }

@@ -38,8 +38,6 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   require_device_size(args, losses, "losses", a.reduction == Reduction::None ? a.n : 1,
                       dims + ", reduction " + args.string(8, "reduction"));
   require_same_device(args, {{"logits", logits}, {"losses", losses}});
-  const int64_t loss_count = a.reduction == Reduction::None ? a.n : 1;
-  require_apart(args, losses.data, loss_count * 4, "losses", logits.data, a.n * a.c * 4, "logits", false);
   a.logits = logits.data;
   a.losses = losses.data;
   if (!args.is_undefined(5)) {
@@ -52,15 +50,12 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
     const DeviceFloats dlogits = device_floats(info, args, 10, "dlogits");
     require_device_size(args, dlogits, "dlogits", a.n * a.c, dims);
     require_same_device(args, {{"logits", logits}, {"dlogits", dlogits}});
-    require_apart(args, dlogits, "dlogits", logits, "logits", a.n * a.c, false);
-    require_apart(args, dlogits.data, a.n * a.c * 4, "dlogits", losses.data, loss_count * 4, "losses", false);
     a.dlogits = dlogits.data;
   }
   if (!args.is_undefined(4)) {
     const DeviceFloats soft = device_floats(info, args, 4, "softTargets");
     require_device_size(args, soft, "softTargets", a.n * a.c, dims);
     require_same_device(args, {{"logits", logits}, {"softTargets", soft}});
-    if (a.dlogits) require_apart(args, a.dlogits, a.n * a.c * 4, "dlogits", soft.data, a.n * a.c * 4, "softTargets", false);
     a.soft_targets = soft.data;
   } else {
     const DeviceFloats targets = device_floats(info, args, 3, "targets");
@@ -68,6 +63,13 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
     require_same_device(args, {{"logits", logits}, {"targets", targets}});
     a.targets = reinterpret_cast<const int32_t*>(targets.data);
   }
+  const int64_t logit_bytes = a.n * a.c * 4;
+  require_outputs_apart(args,
+                        {{a.losses, (a.reduction == Reduction::None ? a.n : 1) * 4, "losses"},
+                         {a.dlogits, a.dlogits ? logit_bytes : 0, "dlogits"}},
+                        {{a.logits, logit_bytes, "logits"}, {a.targets, a.targets ? a.n * 4 : 0, "targets"},
+                         {a.soft_targets, a.soft_targets ? logit_bytes : 0, "softTargets"},
+                         {a.weights, a.weights ? a.c * 4 : 0, "weights"}});
   cuda::cross_entropy(a, logits.device);
   return info.Env().Undefined();
 }
@@ -88,9 +90,6 @@ Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
   const DeviceFloats losses = device_floats(info, args, 6, "losses");
   require_device_size(args, losses, "losses", a.reduction == Reduction::None ? a.n * a.c : 1, dims);
   require_same_device(args, {{"logits", logits}, {"targets", targets}, {"losses", losses}});
-  const int64_t count = a.n * a.c, loss_bytes = (a.reduction == Reduction::None ? count : 1) * 4;
-  require_apart(args, losses.data, loss_bytes, "losses", logits.data, count * 4, "logits", false);
-  require_apart(args, losses.data, loss_bytes, "losses", targets.data, count * 4, "targets", false);
   a.logits = logits.data;
   a.targets = targets.data;
   a.losses = losses.data;
@@ -104,11 +103,14 @@ Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
     const DeviceFloats dlogits = device_floats(info, args, 7, "dlogits");
     require_device_size(args, dlogits, "dlogits", a.n * a.c, dims);
     require_same_device(args, {{"logits", logits}, {"dlogits", dlogits}});
-    require_apart(args, dlogits, "dlogits", logits, "logits", count, false);
-    require_apart(args, dlogits, "dlogits", targets, "targets", count, false);
-    require_apart(args, dlogits.data, count * 4, "dlogits", losses.data, loss_bytes, "losses", false);
     a.dlogits = dlogits.data;
   }
+  const int64_t count = a.n * a.c;
+  require_outputs_apart(args,
+                        {{a.losses, (a.reduction == Reduction::None ? count : 1) * 4, "losses"},
+                         {a.dlogits, a.dlogits ? count * 4 : 0, "dlogits"}},
+                        {{a.logits, count * 4, "logits"}, {a.targets, count * 4, "targets"},
+                         {a.pos_weight, a.pos_weight ? a.c * 4 : 0, "posWeight"}});
   cuda::bce_with_logits(a, logits.device);
   return info.Env().Undefined();
 }

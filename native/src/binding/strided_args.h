@@ -55,11 +55,18 @@ template <typename T>
 void require_view(const Args& args, const Span<T>& span, const char* name, int64_t offset,
                   const std::vector<int64_t>& shape, const std::vector<int64_t>& strides) {
   if (element_count(shape) == 0) return;
+  // Checked arithmetic: a huge dim times a huge stride must not wrap around into a small reach (the
+  // views of every caller are at most 9e15 elements with strides up to 1e12, products up to 9e27).
   int64_t lowest = offset, highest = offset;
+  bool wrapped = false;
   for (size_t d = 0; d < shape.size(); ++d) {
-    const int64_t reach = (shape[d] - 1) * strides[d];
-    (reach < 0 ? lowest : highest) += reach;
+    int64_t reach = 0;
+    wrapped |= __builtin_mul_overflow(shape[d] - 1, strides[d], &reach);
+    wrapped |= __builtin_add_overflow(reach < 0 ? lowest : highest, reach, reach < 0 ? &lowest : &highest);
   }
+  if (wrapped)
+    args.fail("argument '" + std::string(name) + "': the view of shape " + shape_string(shape) + " with strides " +
+              shape_string(strides) + " reaches past 2^63 elements");
   if (lowest < 0 || highest >= span.size)
     args.fail("argument '" + std::string(name) + "' (" + std::to_string(span.size) + " elements) cannot hold the view of shape " +
               shape_string(shape) + " with offset " + std::to_string(offset) + " and strides " + shape_string(strides) +

@@ -225,14 +225,30 @@ struct TileLoads {
     if (col_in) col = pr.col(g, col0 + b_col);
   }
 
-  // K step k0 into As[l][i] and Bs[l][j] (zeros past the matrix), each value through round().
-  template <int kPitch, typename Round>
-  __device__ void store(const Problem& pr, I k0, I depth, float (*As)[kPitch], float (*Bs)[kPitch], Round round) const {
+  // The thread's elements of K step k0 (zeros past the matrix), each value through round(). The kernels
+  // fetch step k0 + 16 into registers before multiplying step k0, so the loads' latency overlaps the math.
+  struct Fetched {
+    float a[kLoads], b[kLoads];
+  };
+  template <typename Round>
+  __device__ Fetched fetch(const Problem& pr, I k0, I depth, Round round) const {
+    Fetched f;
 #pragma unroll
     for (int u = 0; u < kLoads; ++u) {
-      const int i = a_row + u * (kThreads / kStep), l = b_depth + u * (kThreads / kTile);
-      As[a_depth][i] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
-      Bs[l][b_col] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
+      const int l = b_depth + u * (kThreads / kTile);
+      f.a[u] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
+      f.b[u] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
+    }
+    return f;
+  }
+
+  // Fetched elements into As[l][i] and Bs[l][j].
+  template <int kPitch>
+  __device__ void stash(const Fetched& f, float (*As)[kPitch], float (*Bs)[kPitch]) const {
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      As[a_depth][a_row + u * (kThreads / kStep)] = f.a[u];
+      Bs[b_depth + u * (kThreads / kTile)][b_col] = f.b[u];
     }
   }
 };
@@ -249,10 +265,13 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
     const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
+    const auto same = [](float v) { return v; };
     float acc[kMicro][kMicro] = {};
+    auto next = loads.fetch(pr, 0, depth, same);
     for (I k0 = 0; k0 < depth; k0 += kStep) {
-      loads.store(pr, k0, depth, As, Bs, [](float v) { return v; });
+      loads.stash(next, As, Bs);
       __syncthreads();
+      if (k0 + kStep < depth) next = loads.fetch(pr, k0 + kStep, depth, same);
 #pragma unroll
       for (int l = 0; l < kStep; ++l)
 #pragma unroll
@@ -290,9 +309,11 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
     const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
     float acc[2][2][4] = {};
+    auto next = loads.fetch(pr, 0, depth, round);
     for (I k0 = 0; k0 < depth; k0 += kStep) {
-      loads.store(pr, k0, depth, As, Bs, round);
+      loads.stash(next, As, Bs);
       __syncthreads();
+      if (k0 + kStep < depth) next = loads.fetch(pr, k0 + kStep, depth, round);
       if (BF16) {
 #pragma unroll
         for (int mi = 0; mi < 2; ++mi) {

@@ -130,7 +130,7 @@ export async function run(opts) {
 
 /** Columns of the table on --device cuda, in order. */
 export const cudaColumns = ['op', 'impl', 'device', 'precision', 'model', 'shape', 'seconds', 'gflops'];
-const cudaBatch = { resnet18: 128, resnet20: 128 };
+const cudaBatch = 128;  // a training batch, for both models
 const cudaPrecisions = ['float32', 'tf32', 'bf16'];
 
 // Each timed call queues the convolutions and waits for them, so the time is the kernels', not the queue's.
@@ -179,7 +179,7 @@ async function runCuda(opts, models) {
   // Per model and precision: every layer on Graft, then one PyTorch process for all of them (a process
   // per shape would spend more time starting CUDA than measuring).
   for (const model of models) {
-    const batch = opts.batch ?? cudaBatch[model];
+    const batch = opts.batch ?? cudaBatch;
     const all = layers[model].convs.map((conv) => [batch, ...conv]);
     for (const precision of tensorCores ? cudaPrecisions : ['float32']) {
       const flops = [];

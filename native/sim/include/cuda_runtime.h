@@ -48,7 +48,6 @@ inline thread_local uint3 threadIdx{0, 0, 0};
 inline thread_local uint3 blockIdx{0, 0, 0};
 inline thread_local dim3 blockDim{1, 1, 1};
 inline thread_local dim3 gridDim{1, 1, 1};
-constexpr int warpSize = 32;
 
 // ---- runtime API: the subset src/cuda uses ----------------------------------------------------------
 
@@ -99,18 +98,13 @@ cudaError_t cudaRuntimeGetVersion(int* version);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int* device);
 cudaError_t cudaGetLastError();
-cudaError_t cudaPeekAtLastError();
 const char* cudaGetErrorName(cudaError_t error);
 const char* cudaGetErrorString(cudaError_t error);
 cudaError_t cudaMalloc(void** ptr, size_t bytes);
 cudaError_t cudaFree(void* ptr);
-cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream = nullptr);
-cudaError_t cudaMemsetAsync(void* ptr, int value, size_t bytes, cudaStream_t stream = nullptr);
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags);
-cudaError_t cudaStreamDestroy(cudaStream_t stream);
 cudaError_t cudaStreamSynchronize(cudaStream_t stream);
-cudaError_t cudaDeviceSynchronize();
 
 namespace graft_sim {
 cudaError_t set_function_attribute(const void* kernel, cudaFuncAttribute attr, int value);
@@ -185,7 +179,6 @@ void warp_collective(const Lane* mine, Collective collective) {
   void* const* deposits = warp_arrive(&tag, mine, &live, &first);
   if (first) collective(reinterpret_cast<const Lane* const*>(deposits), live);
 }
-unsigned int lane_id();
 
 // cp.async emulation: copies are queued per thread and land at wait_group, as late as PTX allows.
 void async_copy(void* dst, const void* src, size_t bytes);
@@ -222,9 +215,7 @@ inline To graft_sim_bits(From from) {
 inline float __uint_as_float(unsigned int x) { return graft_sim_bits<float>(x); }
 inline float __int_as_float(int x) { return graft_sim_bits<float>(x); }
 inline unsigned int __float_as_uint(float x) { return graft_sim_bits<unsigned int>(x); }
-inline int __float_as_int(float x) { return graft_sim_bits<int>(x); }
 inline double __longlong_as_double(long long x) { return graft_sim_bits<double>(x); }
-inline long long __double_as_longlong(double x) { return graft_sim_bits<long long>(x); }
 inline size_t __cvta_generic_to_shared(const void* ptr) { return reinterpret_cast<size_t>(ptr); }
 
 // Blocks run one at a time and fibers switch only at barriers, so a read-modify-write is atomic.

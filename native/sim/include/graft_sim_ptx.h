@@ -20,21 +20,10 @@
 
 namespace graft_sim {
 
-inline float float_from_bits(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-inline uint32_t bits_of(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-
 inline float round_tf32(float x) {
-  const uint32_t u = bits_of(x);
+  const uint32_t u = __float_as_uint(x);
   if ((u & 0x7f800000u) == 0x7f800000u) return x;  // Inf and NaN pass through
-  return float_from_bits((u + 0x1000u) & 0xffffe000u);
+  return __uint_as_float((u + 0x1000u) & 0xffffe000u);
 }
 
 [[noreturn]] inline void require_full_warp(const char* instruction) {
@@ -97,7 +86,7 @@ inline void mma_tf32_16x8x8(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, 
   warp_collective(&mine, [](const MmaLane* const* lanes, unsigned int live) {
     mma_16x8<8>(lanes, live, [](int l, const MmaLane& lane, float (&A)[16][8], float (&B)[8][8]) {
       const int g = l / 4, t = l % 4;
-      auto tf32 = [](uint32_t bits) { return float_from_bits(bits & 0xffffe000u); };
+      auto tf32 = [](uint32_t bits) { return __uint_as_float(bits & 0xffffe000u); };
       A[g][t] = tf32(lane.a[0]);
       A[g + 8][t] = tf32(lane.a[1]);
       A[g][t + 4] = tf32(lane.a[2]);
@@ -113,8 +102,8 @@ inline void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
   warp_collective(&mine, [](const MmaLane* const* lanes, unsigned int live) {
     mma_16x8<16>(lanes, live, [](int l, const MmaLane& lane, float (&A)[16][16], float (&B)[16][8]) {
       const int g = l / 4, t = l % 4;
-      auto lo = [](uint32_t v) { return float_from_bits(v << 16); };
-      auto hi = [](uint32_t v) { return float_from_bits(v & 0xffff0000u); };
+      auto lo = [](uint32_t v) { return __uint_as_float(v << 16); };
+      auto hi = [](uint32_t v) { return __uint_as_float(v & 0xffff0000u); };
       A[g][2 * t] = lo(lane.a[0]), A[g][2 * t + 1] = hi(lane.a[0]);
       A[g + 8][2 * t] = lo(lane.a[1]), A[g + 8][2 * t + 1] = hi(lane.a[1]);
       A[g][2 * t + 8] = lo(lane.a[2]), A[g][2 * t + 9] = hi(lane.a[2]);

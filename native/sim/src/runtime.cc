@@ -6,15 +6,14 @@
 // process with SIGSEGV instead of passing. New memory is filled with 0xff bytes (a float NaN), so a
 // result that depends on memory nobody wrote shows up as NaN.
 //
-// Launches: blocks run one after another on the calling thread. A block's threads are fibers: each has
-// its own stack, made once with a ucontext and reused by every later block, and every switch is a
-// _setjmp/_longjmp pair (no system call, where swapcontext makes one to save the signal mask)
-// run in thread order; a fiber runs until it reaches __syncthreads(), a warp-collective operation or
-// its end. When no fiber can run, a warp whose live lanes all wait in a collective op is released;
-// otherwise, when every live thread waits at __syncthreads(), all are released (threads that have
-// returned count as arrived, as on the GPU); anything else is a deadlock and stops the process.
-// Fibers switch with _setjmp/_longjmp between stacks (the fortified longjmp would refuse that).
-#undef _FORTIFY_SOURCE
+// Launches: blocks run one after another on the calling thread. A block's threads are fibers, run in
+// thread order; a fiber runs until it reaches __syncthreads(), a warp-collective operation or its end.
+// When no fiber can run, a warp whose live lanes all wait in a collective op is released; otherwise,
+// when every live thread waits at __syncthreads(), all are released (threads that have returned count as
+// arrived, as on the GPU); anything else is a deadlock and stops the process. Each fiber has its own
+// stack, made once with a ucontext and reused by every later block; every switch is a _setjmp/_longjmp
+// pair (no system call, where swapcontext makes one to save the signal mask).
+#undef _FORTIFY_SOURCE  // the fortified longjmp refuses to jump between stacks
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -143,7 +142,6 @@ struct Warp {
 };
 
 struct Executor {
-  ucontext_t scheduler;   // saved by the swapcontext that first enters a new fiber
   jmp_buf back;           // where the scheduler resumed the running fiber
   std::vector<Fiber> fibers;
   std::vector<Warp> warps;
@@ -189,7 +187,8 @@ void make_fiber(Executor& e, Fiber& f) {
   start.uc_link = nullptr;  // fiber_main never returns
   makecontext(&start, fiber_main, 0);
   e.current = &f;
-  if (_setjmp(e.back) == 0 && swapcontext(&e.scheduler, &start) != 0) fail("swapcontext failed");
+  ucontext_t from;  // never resumed: the fiber comes back through e.back
+  if (_setjmp(e.back) == 0 && swapcontext(&from, &start) != 0) fail("swapcontext failed");
   e.current = nullptr;
 }
 
@@ -369,8 +368,6 @@ void* const* warp_arrive(const void* tag, const void* lane_data, unsigned int* l
   return const_cast<void* const*>(warp.deposits);
 }
 
-unsigned int lane_id() { return running_fiber("lane_id").linear % 32; }
-
 void async_copy(void* dst, const void* src, size_t bytes) {
   running_fiber("cp.async").open_group.push_back(AsyncCopy{dst, src, bytes});
 }
@@ -463,8 +460,6 @@ cudaError_t cudaGetLastError() {
   return status;
 }
 
-cudaError_t cudaPeekAtLastError() { return graft_sim::last_error; }
-
 const char* cudaGetErrorName(cudaError_t error) {
   switch (error) {
     case cudaSuccess: return "cudaSuccess";
@@ -544,35 +539,11 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
   return cudaSuccess;
 }
 
-cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
-  return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
-}
-
-cudaError_t cudaMemsetAsync(void* ptr, int value, size_t bytes, cudaStream_t stream) {
-  using namespace graft_sim;
-  Memory& m = memory();
-  {
-    std::lock_guard<std::mutex> lock(m.mutex);
-    if (stream && !m.streams.count(stream)) return record(cudaErrorInvalidResourceHandle);
-    if (bytes > 0 && !in_device_memory(m, ptr, bytes)) return record(cudaErrorInvalidValue);
-  }
-  if (bytes > 0) std::memset(ptr, value, bytes);
-  return cudaSuccess;
-}
-
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int) {
   graft_sim::Memory& m = graft_sim::memory();
   std::lock_guard<std::mutex> lock(m.mutex);
   *stream = reinterpret_cast<cudaStream_t>(new char(0));
   m.streams.insert(*stream);
-  return cudaSuccess;
-}
-
-cudaError_t cudaStreamDestroy(cudaStream_t stream) {
-  graft_sim::Memory& m = graft_sim::memory();
-  std::lock_guard<std::mutex> lock(m.mutex);
-  if (!m.streams.erase(stream)) return record(cudaErrorInvalidResourceHandle);
-  delete reinterpret_cast<char*>(stream);
   return cudaSuccess;
 }
 
@@ -582,4 +553,3 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   return stream && !m.streams.count(stream) ? record(cudaErrorInvalidResourceHandle) : cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }

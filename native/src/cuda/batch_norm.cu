@@ -216,18 +216,6 @@ struct BackwardEvalDx {
   }
 };
 
-// Per-channel partial sums and coefficients live in allocator blocks for the launches that use them;
-// freeing right after queueing is safe because a block's next user is queued behind them on the same stream.
-template <typename T>
-struct Scratch {
-  T* data;
-  Scratch(const char* op, int64_t count, int device)
-      : data(static_cast<T*>(device_alloc(op, static_cast<size_t>(count) * sizeof(T), device))) {}
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { device_free(data); }
-};
-
 constexpr int kThreads = 256;
 
 dim3 range_grid(int64_t channels, const ChannelSplit& split) {
@@ -256,13 +244,13 @@ void batch_norm_train(const BatchNormTrainArgs& a, int device) {
   cudaStream_t stream = stream_for(op, device);
   if (a.c == 0) return;
   const ChannelSplit split = channel_split(op, device, a.c, a.n * a.hw);
-  Scratch<double> partial(op, 3 * a.c * split.ranges, device);
-  Scratch<float> scale(op, a.c, device);
-  range_moments_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(a.x, a.n, a.c, a.hw, split, partial.data);
+  const DeviceScratch<double> partial(op, 3 * a.c * split.ranges, device);
+  const DeviceScratch<float> scale(op, a.c, device);
+  range_moments_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(a.x, a.n, a.c, a.hw, split, partial.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, range_moments_kernel);
-  train_stats_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data, scale.data);
+  train_stats_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.get(), scale.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, train_stats_kernel);
-  launch_channel_elementwise(op, Normalize{a.x, a.save_mean, scale.data, a.beta, a.y}, a.n, a.c, a.hw, stream);
+  launch_channel_elementwise(op, Normalize{a.x, a.save_mean, scale.get(), a.beta, a.y}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
@@ -270,10 +258,10 @@ void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
   cudaStream_t stream = stream_for(op, device);
   const int64_t total = a.n * a.c * a.hw;
   if (total == 0) return;
-  Scratch<float> scale(op, a.c, device);
-  eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.data);
+  const DeviceScratch<float> scale(op, a.c, device);
+  eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, eval_scale_kernel);
-  launch_channel_elementwise(op, Normalize{a.x, a.running_mean, scale.data, a.beta, a.y}, a.n, a.c, a.hw, stream);
+  launch_channel_elementwise(op, Normalize{a.x, a.running_mean, scale.get(), a.beta, a.y}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
@@ -281,14 +269,14 @@ void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
   cudaStream_t stream = stream_for(op, device);
   if (a.c == 0) return;
   const ChannelSplit split = channel_split(op, device, a.c, a.n * a.hw);
-  Scratch<double> partial(op, 2 * a.c * split.ranges, device);
-  Scratch<float> coef(op, 3 * a.c, device);
+  const DeviceScratch<double> partial(op, 2 * a.c * split.ranges, device);
+  const DeviceScratch<float> coef(op, 3 * a.c, device);
   range_grad_sums_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(a.dy, a.x, a.save_mean, a.n, a.c, a.hw,
-                                                                              split, partial.data);
+                                                                              split, partial.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, range_grad_sums_kernel);
-  backward_coef_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data, coef.data);
+  backward_coef_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.get(), coef.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, backward_coef_kernel);
-  if (a.dx) launch_channel_elementwise(op, BackwardDx{a, coef.data}, a.n, a.c, a.hw, stream);
+  if (a.dx) launch_channel_elementwise(op, BackwardDx{a, coef.get()}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
@@ -297,11 +285,11 @@ void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
   if (a.c == 0) return;
   if (a.dgamma || a.dbeta) {
     const ChannelSplit split = channel_split(op, device, a.c, a.n * a.hw);
-    Scratch<double> partial(op, 2 * a.c * split.ranges, device);
+    const DeviceScratch<double> partial(op, 2 * a.c * split.ranges, device);
     range_grad_sums_kernel<<<range_grid(a.c, split), kLineThreads, 0, stream>>>(
-        a.dy, a.dgamma ? a.x : nullptr, a.running_mean, a.n, a.c, a.hw, split, partial.data);
+        a.dy, a.dgamma ? a.x : nullptr, a.running_mean, a.n, a.c, a.hw, split, partial.get());
     GRAFT_CUDA_CHECK_LAUNCH(op, range_grad_sums_kernel);
-    backward_eval_params_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.data);
+    backward_eval_params_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.get());
     GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_params_kernel);
   }
   if (a.dx) launch_channel_elementwise(op, BackwardEvalDx{a}, a.n, a.c, a.hw, stream);

@@ -75,20 +75,13 @@ void bce_with_logits(const BceWithLogitsArgs& args, int device) {
   const Bce a{total, args.c, args.logits, args.targets, args.pos_weight, args.losses, args.dlogits,
               args.reduction == Reduction::None, mean ? 1.0 / double(total) : 1.0};
   const int64_t chunks = (total + kChunk - 1) / kChunk;
-  // Freed at once: the allocator hands it out again only to work queued behind these kernels.
-  auto* partial = static_cast<double*>(device_alloc(op, static_cast<size_t>(chunks) * sizeof(double), device));
-  try {
-    bce_chunk_kernel<<<static_cast<unsigned>(chunks), kThreads, 0, stream>>>(a, partial);
-    GRAFT_CUDA_CHECK_LAUNCH(op, bce_chunk_kernel);
-    if (args.reduction != Reduction::None) {
-      bce_total_kernel<<<1, 1, 0, stream>>>(partial, chunks, mean, total, args.losses);
-      GRAFT_CUDA_CHECK_LAUNCH(op, bce_total_kernel);
-    }
-  } catch (...) {
-    device_free(partial);
-    throw;
+  const DeviceScratch<double> partial(op, chunks, device);
+  bce_chunk_kernel<<<static_cast<unsigned>(chunks), kThreads, 0, stream>>>(a, partial.get());
+  GRAFT_CUDA_CHECK_LAUNCH(op, bce_chunk_kernel);
+  if (args.reduction != Reduction::None) {
+    bce_total_kernel<<<1, 1, 0, stream>>>(partial.get(), chunks, mean, total, args.losses);
+    GRAFT_CUDA_CHECK_LAUNCH(op, bce_total_kernel);
   }
-  device_free(partial);
 }
 
 }  // namespace graft::cuda

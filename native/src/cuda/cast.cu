@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "cuda/bf16.cuh"
 #include "cuda/cuda_check.cuh"
 #include "graft/cuda_ops.h"
 
@@ -45,12 +46,6 @@ __device__ uint16_t float_to_half(float value) {
   const uint32_t rest = mant & 0x1fff;
   if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) half += 1;
   return static_cast<uint16_t>(half);
-}
-
-__device__ uint16_t float_to_bfloat16(float value) {
-  const uint32_t x = __float_as_uint(value);
-  if ((x & 0x7f800000) == 0x7f800000 && (x & 0x7fffff)) return static_cast<uint16_t>(((x >> 16) | 0x40) & 0xffff);
-  return static_cast<uint16_t>(((x + 0x7fff + ((x >> 16) & 1)) >> 16) & 0xffff);
 }
 
 __device__ double read(const void* src, DType t, int64_t i) {

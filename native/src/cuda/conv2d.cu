@@ -305,7 +305,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
   using I = typename Problem::Index;
   const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
-  const auto round = [](float v) { return BF16 ? tiles::round_bf16(v) : tiles::round_tf32(v); };
+  const auto round = [](float v) { return BF16 ? round_bf16(v) : tiles::round_tf32(v); };
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
     const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
     float acc[2][2][4] = {};
@@ -423,26 +423,15 @@ DepthSplit depth_split(const char* op, int device, int64_t tiles, int64_t depth)
   return {(depth + chunk - 1) / chunk, chunk};  // (splits - 1) * chunk < depth: no split is empty
 }
 
-// The split's partial sums live in an allocator block for the two launches that use them; freeing right
-// after queueing is safe because the block's next user is queued behind them on the same stream.
-struct Workspace {
-  float* data;
-  Workspace(const char* op, int64_t floats, int device)
-      : data(static_cast<float*>(device_alloc(op, static_cast<size_t>(floats) * sizeof(float), device))) {}
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  ~Workspace() { device_free(data); }
-};
-
 // dw (K, Cg*R*S) through split.splits partial GEMMs and their fixed-order sum.
 template <typename I>
 void backward_weight_split(const char* op, BackwardWeight<I> whole, int64_t groups, DepthSplit split, float* dw,
                            Precision precision, int device, cudaStream_t stream) {
   const int64_t kg = whole.d.kg, cols = int64_t(whole.d.cg) * whole.d.r * whole.d.s, count = groups * kg * cols;
-  Workspace partial(op, split.splits * count, device);
-  whole.dw = partial.data;
+  const DeviceScratch<float> partial(op, split.splits * count, device);
+  whole.dw = partial.get();
   launch(op, BackwardWeightSplit<I>{whole, I(groups), I(split.chunk)}, kg, cols, split.splits * groups, precision, stream);
-  sum_splits_kernel<<<grid_for(count, kSumThreads), kSumThreads, 0, stream>>>(partial.data, split.splits, count, dw);
+  sum_splits_kernel<<<grid_for(count, kSumThreads), kSumThreads, 0, stream>>>(partial.get(), split.splits, count, dw);
   GRAFT_CUDA_CHECK_LAUNCH(op, sum_splits_kernel);
 }
 

@@ -115,24 +115,18 @@ __global__ void grad_kernel(CrossEntropyArgs a, Rows rows) {
 void cross_entropy(const CrossEntropyArgs& a, int device) {
   const char* op = "cudaCrossEntropy";
   cudaStream_t stream = stream_for(op, device);
-  auto* base = static_cast<double*>(device_alloc(op, static_cast<size_t>(4 * a.n + 1) * sizeof(double), device));
-  const Rows rows(base, a.n);
-  try {
-    if (a.n > 0) {
-      rows_kernel<<<BlockLine::blocks(a.n), kLineThreads, 0, stream>>>(a, rows);
-      GRAFT_CUDA_CHECK_LAUNCH(op, rows_kernel);
-    }
-    total_kernel<<<1, kLineThreads, 0, stream>>>(a, rows);
-    GRAFT_CUDA_CHECK_LAUNCH(op, total_kernel);
-    if (a.dlogits && a.n * a.c > 0) {
-      grad_kernel<<<grid_for(a.n * a.c, kLineThreads), kLineThreads, 0, stream>>>(a, rows);
-      GRAFT_CUDA_CHECK_LAUNCH(op, grad_kernel);
-    }
-  } catch (...) {
-    device_free(base);
-    throw;
+  const DeviceScratch<double> base(op, 4 * a.n + 1, device);
+  const Rows rows(base.get(), a.n);
+  if (a.n > 0) {
+    rows_kernel<<<BlockLine::blocks(a.n), kLineThreads, 0, stream>>>(a, rows);
+    GRAFT_CUDA_CHECK_LAUNCH(op, rows_kernel);
   }
-  device_free(base);  // safe: the block's next user is queued behind these kernels on the same stream
+  total_kernel<<<1, kLineThreads, 0, stream>>>(a, rows);
+  GRAFT_CUDA_CHECK_LAUNCH(op, total_kernel);
+  if (a.dlogits && a.n * a.c > 0) {
+    grad_kernel<<<grid_for(a.n * a.c, kLineThreads), kLineThreads, 0, stream>>>(a, rows);
+    GRAFT_CUDA_CHECK_LAUNCH(op, grad_kernel);
+  }
 }
 
 }  // namespace graft::cuda

@@ -36,6 +36,24 @@ cudaStream_t stream_for(const char* op, int device);
 // Compute capability major*10+minor of a device (require_device must have passed).
 int compute_capability(int device);
 
+// `count` T's of scratch device memory from the caching allocator for the launches of one op, given back
+// when it goes out of scope (also when a launch throws). Giving it back right after the launches are
+// queued is safe: the allocator hands the block out again only to work queued behind them on the same
+// stream (graft/cuda.h).
+template <typename T>
+class DeviceScratch {
+ public:
+  DeviceScratch(const char* op, int64_t count, int device)
+      : data_(static_cast<T*>(device_alloc(op, static_cast<size_t>(count) * sizeof(T), device))) {}
+  DeviceScratch(const DeviceScratch&) = delete;
+  DeviceScratch& operator=(const DeviceScratch&) = delete;
+  ~DeviceScratch() { device_free(data_); }
+  T* get() const { return data_; }
+
+ private:
+  T* data_;
+};
+
 // Blocks of `threads` covering n items, capped so a grid-stride loop covers the rest.
 inline unsigned int grid_for(int64_t n, int threads) {
   int64_t blocks = (n + threads - 1) / threads;

@@ -219,15 +219,9 @@ void gemm_packed(const GemmParams& p, const float* a, const float* b, float* c, 
   // Batches go through the workspace in groups of at most ~1 GiB (always at least one batch).
   const int64_t per_batch = (mp + np) * kp * int64_t(sizeof(T));
   const int64_t group = std::max<int64_t>(1, std::min<int64_t>(p.batch, (int64_t(1) << 30) / per_batch));
-  T* ws = static_cast<T*>(device_alloc("cudaGemm", size_t(group * per_batch), device));
-  try {
-    for (int64_t first = 0; first < p.batch; first += group)
-      run_batches(p, a, b, c, first, std::min(group, p.batch - first), ws, mp, np, kp, device, stream);
-  } catch (...) {
-    device_free(ws);
-    throw;
-  }
-  device_free(ws);  // stream-ordered reuse: the next user of this block queues behind these kernels
+  const DeviceScratch<T> ws("cudaGemm", group * (mp + np) * kp, device);
+  for (int64_t first = 0; first < p.batch; first += group)
+    run_batches(p, a, b, c, first, std::min(group, p.batch - first), ws.get(), mp, np, kp, device, stream);
 }
 
 }  // namespace

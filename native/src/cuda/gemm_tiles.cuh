@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "cuda/bf16.cuh"
 #include "graft/cuda_ops.h"
 
 #ifdef GRAFT_CUDA_SIM
@@ -98,13 +99,6 @@ __device__ __forceinline__ float round_tf32(float x) {
 #endif
 }
 #endif  // GRAFT_CUDA_SIM
-
-// float32 rounded to the nearest BF16 (ties to even), kept in a float whose low 16 bits are zero; NaN stays NaN.
-__device__ __forceinline__ float round_bf16(float x) {
-  const uint32_t u = __float_as_uint(x);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return __uint_as_float((u | 0x00400000u) & 0xffff0000u);
-  return __uint_as_float((u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u);
-}
 
 // Two floats already rounded to BF16 as one bf16x2 register: `lo` in the low half.
 __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {

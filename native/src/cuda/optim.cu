@@ -114,24 +114,19 @@ double total_norm_power(const char* op, float* const* grads, const int64_t* size
                         double norm_type, int device, cudaStream_t stream) {
   int64_t slots = 0;
   for (int64_t k = 0; k < count; ++k) slots += norm_blocks(sizes[k]);
-  auto* partials = static_cast<double*>(device_alloc(op, static_cast<size_t>(slots + 1) * sizeof(double), device));
-  double total = 0.0;
-  try {
-    int64_t at = 0;
-    for (int64_t k = 0; k < count; ++k) {
-      const int blocks = norm_blocks(sizes[k]);
-      norm_partials_kernel<<<blocks, kThreads, 0, stream>>>(kind, norm_type, grads[k], sizes[k], partials + at);
-      GRAFT_CUDA_CHECK_LAUNCH(op, norm_partials_kernel);
-      at += blocks;
-    }
-    norm_combine_kernel<<<1, kThreads, 0, stream>>>(kind, partials, slots, partials + slots);
-    GRAFT_CUDA_CHECK_LAUNCH(op, norm_combine_kernel);
-    download(op, device, &total, partials + slots, sizeof(double));
-  } catch (...) {
-    device_free(partials);
-    throw;
+  const DeviceScratch<double> scratch(op, slots + 1, device);
+  double* partials = scratch.get();
+  int64_t at = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    const int blocks = norm_blocks(sizes[k]);
+    norm_partials_kernel<<<blocks, kThreads, 0, stream>>>(kind, norm_type, grads[k], sizes[k], partials + at);
+    GRAFT_CUDA_CHECK_LAUNCH(op, norm_partials_kernel);
+    at += blocks;
   }
-  device_free(partials);
+  norm_combine_kernel<<<1, kThreads, 0, stream>>>(kind, partials, slots, partials + slots);
+  GRAFT_CUDA_CHECK_LAUNCH(op, norm_combine_kernel);
+  double total = 0.0;
+  download(op, device, &total, partials + slots, sizeof(double));
   return total;
 }
 

@@ -122,11 +122,11 @@ function fill(out: Ref, size: number, lo: number, hi: number): void {
  */
 function roundedFor(precision: Native.CudaPrecision | undefined, values: Float32Array): Float32Array {
   if (precision === undefined || precision === 'float32') return values;
+  if (precision === 'bf16') return values.map((v) => bfloat16ToFloat(floatToBfloat16(v)));
   const out = new Float32Array(values), bits = new Uint32Array(out.buffer);
   for (let i = 0; i < bits.length; i++) {
     const u = bits[i] as number;
-    if ((u & 0x7f800000) === 0x7f800000) continue;  // infinities and NaN pass unchanged
-    bits[i] = precision === 'tf32' ? (u + 0x1000) & 0xffffe000 : (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000;
+    if ((u & 0x7f800000) !== 0x7f800000) bits[i] = (u + 0x1000) & 0xffffe000;  // infinities and NaN pass unchanged
   }
   return out;
 }

@@ -10,7 +10,8 @@
 #   2. the addon: cmake-js with GRAFT_CUDA=ON (CMAKE_BUILD_PARALLEL_LEVEL defaults to 16)
 #   3. the TypeScript builds the benchmarks import (native/dist, packages/core/dist)
 #   4. what the addon sees (capabilities: CUDA devices, or why there are none)
-#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose
+#   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose;
+#      then the suites of kernels with 32- and 64-bit index paths again with GRAFT_CUDA_INDEX64=1
 #   6. the main job on the GPU and on the CPU (`graft quickstart --device cuda|cpu --json`, all packages
 #      built first): each method's accuracy side by side, failing when the two are more than 4 points apart
 #   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager,
@@ -64,7 +65,9 @@ capabilities() {
 
 cuda_tests() {
   npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts packages/core/test/cuda_parity.test.ts --reporter=verbose \
-    --reporter=json --outputFile.json="$out/vitest-cuda.json"
+    --reporter=json --outputFile.json="$out/vitest-cuda.json" || return 1
+  GRAFT_CUDA_INDEX64=1 npx vitest run native/test/cuda_gemm.test.ts native/test/cuda_tensor.test.ts \
+    native/test/cuda_elementwise.test.ts native/test/cuda_train.test.ts -t 'implicit GEMM, float32|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing'
 }
 
 # The quickstart on the GPU and on the CPU, and each method's test accuracy side by side. The two differ

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/divide.cuh"
 #include "cuda/line.cuh"
 #include "graft/cuda_ops.h"
 
@@ -40,24 +41,6 @@ ChannelSplit channel_split(const char* op, int device, int64_t channels, int64_t
   if (wanted <= 1) return {1, m};
   const int64_t chunk = (m + wanted - 1) / wanted;
   return {(m + chunk - 1) / chunk, chunk};  // (ranges - 1) * chunk < m: no range is empty
-}
-
-// Calls visit(i) for the element index i of the block thread's share of channel c's values [begin, end):
-// value k of a channel lives at ((k / hw) * channels + c) * hw + k % hw; the plane and offset are carried
-// from one visit to the next instead of divided out each time.
-template <typename Visit>
-__device__ void for_channel_range(int64_t c, int64_t channels, int64_t hw, int64_t begin, int64_t end, Visit visit) {
-  int64_t k = begin + threadIdx.x;
-  if (k >= end) return;
-  int64_t plane = k / hw, offset = k % hw;
-  for (; k < end; k += kLineThreads) {
-    visit((plane * channels + c) * hw + offset);
-    offset += kLineThreads;
-    if (offset >= hw) {
-      plane += offset / hw;
-      offset %= hw;
-    }
-  }
 }
 
 // partial[3*(c*ranges + s)] = count, mean and sum of squared deviations of range s of channel c.
@@ -116,21 +99,20 @@ __global__ void eval_scale_kernel(BatchNormEvalArgs a, float* coef) {
 
 // Elementwise work over an (N, C, HW) tensor: op(i, c) for element i of channel c. Planes of at least a
 // block's worth of values give each block one plane (blockIdx.y) and a share of its offsets (blockIdx.x),
-// so the channel comes from the block instead of a 64-bit division per element; shorter planes run as a
-// flat grid-stride loop that divides.
-template <typename Op, bool kByPlane>
-__global__ void channel_elementwise_kernel(Op op, int64_t planes, int64_t channels, int64_t hw) {
-  if (kByPlane) {
-    for (int64_t plane = blockIdx.y; plane < planes; plane += gridDim.y) {
-      const int64_t c = plane % channels, first = plane * hw;
-      for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < hw; k += int64_t(gridDim.x) * blockDim.x)
-        op(first + k, c);
-    }
-  } else {
-    const int64_t total = planes * hw;
-    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x)
-      op(i, (i / hw) % channels);
+// so the channel comes from the block; shorter planes run as a flat grid-stride loop that divides (by
+// multiply-high in 32-bit indices, see divide.cuh).
+template <typename Op>
+__global__ void plane_elementwise_kernel(Op op, int64_t planes, int64_t channels, int64_t hw) {
+  for (int64_t plane = blockIdx.y; plane < planes; plane += gridDim.y) {
+    const int64_t c = plane % channels, first = plane * hw;
+    for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < hw; k += int64_t(gridDim.x) * blockDim.x)
+      op(first + k, c);
   }
+}
+
+template <typename Op, typename I>
+__global__ void flat_elementwise_kernel(Op op, int64_t total, Divider<I> by_channels, Divider<I> by_hw) {
+  for_each_item<I>(total, [&](I i) { op(i, split3(i, by_channels, by_hw).mid); });  // (n, c, offset)
 }
 
 // y = (x - mean[c]) * scale[c] + shift[c], in float.
@@ -230,11 +212,16 @@ void launch_channel_elementwise(const char* op_name, const Op& op, int64_t n, in
   if (hw >= kThreads) {
     const dim3 grid(static_cast<unsigned int>(std::min<int64_t>((hw + kThreads - 1) / kThreads, 1024)),
                     static_cast<unsigned int>(std::min<int64_t>(planes, 65535)));
-    channel_elementwise_kernel<Op, true><<<grid, kThreads, 0, stream>>>(op, planes, channels, hw);
-  } else {
-    channel_elementwise_kernel<Op, false><<<grid_for(planes * hw, kThreads), kThreads, 0, stream>>>(op, planes, channels, hw);
+    plane_elementwise_kernel<Op><<<grid, kThreads, 0, stream>>>(op, planes, channels, hw);
+    GRAFT_CUDA_CHECK_LAUNCH(op_name, plane_elementwise_kernel);
+    return;
   }
-  GRAFT_CUDA_CHECK_LAUNCH(op_name, channel_elementwise_kernel);
+  with_index_type(planes * hw, [&](auto index) {
+    using I = decltype(index);
+    flat_elementwise_kernel<Op, I><<<grid_for(planes * hw, kThreads), kThreads, 0, stream>>>(
+        op, planes * hw, Divider<I>(channels), Divider<I>(hw));
+    GRAFT_CUDA_CHECK_LAUNCH(op_name, flat_elementwise_kernel);
+  });
 }
 
 }  // namespace

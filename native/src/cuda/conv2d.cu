@@ -19,6 +19,7 @@
 #include <string>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/divide.cuh"
 #include "cuda/gemm_tiles.cuh"
 #include "cuda/line.cuh"
 #include "graft/cuda_ops.h"
@@ -27,34 +28,28 @@ namespace graft::cuda {
 namespace {
 
 // Conv2dParams with P and Q worked out (its methods are host-only), in index type I: int32_t when every
-// tensor has fewer than 2^31 elements (32-bit division is several times cheaper on the GPU), else int64_t.
+// tensor has fewer than 2^31 elements (division is then a multiply-high, see divide.cuh), else int64_t.
+// The dividers are the divisors of the loaders' and stores' index arithmetic, made once on the host.
 template <typename I>
 struct Geometry {
   I n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw, cg, kg, p, q;
+  Divider<I> by_r, by_s, by_rs, by_p, by_q, by_pq, by_h, by_w, by_hw, by_sh, by_sw;
 };
 
 template <typename I>
 Geometry<I> geometry(const Conv2dParams& p) {
-  return Geometry<I>{I(p.n), I(p.c), I(p.h), I(p.w), I(p.k), I(p.r), I(p.s), I(p.stride_h), I(p.stride_w),
-                     I(p.pad_h), I(p.pad_w), I(p.dil_h), I(p.dil_w), I(p.cg()), I(p.kg()), I(p.p()), I(p.q())};
+  const auto by = [](int64_t divisor) { return Divider<I>(std::max<int64_t>(divisor, 1)); };  // 1 for empty dims
+  return Geometry<I>{I(p.n),      I(p.c),        I(p.h),        I(p.w),         I(p.k),         I(p.r),
+                     I(p.s),      I(p.stride_h), I(p.stride_w), I(p.pad_h),     I(p.pad_w),     I(p.dil_h),
+                     I(p.dil_w),  I(p.cg()),     I(p.kg()),     I(p.p()),       I(p.q()),       by(p.r),
+                     by(p.s),     by(p.r * p.s), by(p.p()),     by(p.q()),      by(p.p() * p.q()), by(p.h),
+                     by(p.w),     by(p.h * p.w), by(p.stride_h), by(p.stride_w)};
 }
 
 // Each problem gives the GEMM's operands as a(row, l) and b(col, l) over a Row and a Col that hold what
 // depends only on the matrix row i or column j (pointers, top-left taps): the kernel makes them once per
-// tile, so the per-element work is the decomposition of the depth index l alone (2 divisions instead of
-// the 5 or 6 a full (g, l, j) decomposition costs).
-
-// Depth index l = (c, r, s) of a (Cg, R, S) filter, or (n, p, q) of an (N, P, Q) output.
-template <typename I>
-struct Split3 {
-  I outer, mid, inner;
-  __device__ __forceinline__ Split3(I l, I mid_size, I inner_size) {
-    outer = l / (mid_size * inner_size);
-    const I rest = l - outer * mid_size * inner_size;
-    mid = rest / inner_size;
-    inner = rest - mid * inner_size;
-  }
-};
+// tile, so the per-element work is the decomposition of the depth index l alone: l = (c, r, s) of a
+// (Cg, R, S) filter or (n, p, q) of an (N, P, Q) output, two multiply-high divisions in 32-bit indices.
 
 template <typename I>
 struct Forward {
@@ -75,18 +70,19 @@ struct Forward {
   __device__ Row row(I g, I i) const { return Row{w + (g * d.kg + i) * depth()}; }
   __device__ float a(const Row& row, I l) const { return row.w[l]; }
   __device__ Col col(I g, I j) const {
-    const Split3<I> npq(j, d.p, d.q);
+    const Coords3<I> npq = split3(j, d.by_p, d.by_q);
     return Col{x + (npq.outer * d.c + g * d.cg) * d.h * d.w, npq.mid * d.sh - d.ph, npq.inner * d.sw - d.pw};
   }
   __device__ float b(const Col& col, I l) const {  // x[n, g*Cg + c, h0 + r*dh, w0 + s*dw], 0 in the padding
-    const Split3<I> crs(l, d.r, d.s);
+    const Coords3<I> crs = split3(l, d.by_r, d.by_s);
     const I hi = col.h0 + crs.mid * d.dh, wi = col.w0 + crs.inner * d.dw;
     if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
     return col.x[(crs.outer * d.h + hi) * d.w + wi];
   }
   __device__ void store(I g, I i, I j, float acc) const {
-    const I n = j / (d.p * d.q), pq = j % (d.p * d.q), k = g * d.kg + i;
-    y[(n * d.k + k) * d.p * d.q + pq] = bias ? acc + bias[k] : acc;
+    const QuotientRemainder<I> npq = d.by_pq.divmod(j);
+    const I k = g * d.kg + i;
+    y[(npq.quotient * d.k + k) * d.p * d.q + npq.remainder] = bias ? acc + bias[k] : acc;
   }
 };
 
@@ -108,26 +104,24 @@ struct BackwardData {
   __device__ I depth() const { return d.kg * d.r * d.s; }
   __device__ Row row(I g, I i) const { return Row{w + (g * d.kg * d.cg + i) * d.r * d.s}; }
   __device__ float a(const Row& row, I l) const {
-    const I rs = d.r * d.s, k = l / rs;
-    return row.w[k * d.cg * rs + (l - k * rs)];
+    const QuotientRemainder<I> krs = d.by_rs.divmod(l);
+    return row.w[krs.quotient * d.cg * d.r * d.s + krs.remainder];
   }
   __device__ Col col(I g, I j) const {
-    const Split3<I> nhw(j, d.h, d.w);
+    const Coords3<I> nhw = split3(j, d.by_h, d.by_w);
     return Col{dy + (nhw.outer * d.k + g * d.kg) * d.p * d.q, nhw.mid + d.ph, nhw.inner + d.pw};
   }
   __device__ float b(const Col& col, I l) const {  // 0 where no output (p, q) reads this input through tap (r, s)
-    const Split3<I> krs(l, d.r, d.s);
+    const Coords3<I> krs = split3(l, d.by_r, d.by_s);
     const I ph = col.hp - krs.mid * d.dh, pw = col.wp - krs.inner * d.dw;  // = p*sh and q*sw when a tap maps here
     if (ph < 0 || pw < 0) return 0.0f;
-    if (d.sh != 1 && ph % d.sh != 0) return 0.0f;
-    if (d.sw != 1 && pw % d.sw != 0) return 0.0f;
-    const I p = d.sh == 1 ? ph : ph / d.sh, q = d.sw == 1 ? pw : pw / d.sw;
-    if (p >= d.p || q >= d.q) return 0.0f;
-    return col.dy[(krs.outer * d.p + p) * d.q + q];
+    const QuotientRemainder<I> p = d.by_sh.divmod(ph), q = d.by_sw.divmod(pw);
+    if (p.remainder != 0 || q.remainder != 0 || p.quotient >= d.p || q.quotient >= d.q) return 0.0f;
+    return col.dy[(krs.outer * d.p + p.quotient) * d.q + q.quotient];
   }
   __device__ void store(I g, I i, I j, float acc) const {
-    const I n = j / (d.h * d.w), hw = j % (d.h * d.w);
-    dx[(n * d.c + g * d.cg + i) * d.h * d.w + hw] = acc;
+    const QuotientRemainder<I> nhw = d.by_hw.divmod(j);
+    dx[(nhw.quotient * d.c + g * d.cg + i) * d.h * d.w + nhw.remainder] = acc;
   }
 };
 
@@ -149,15 +143,15 @@ struct BackwardWeight {
   __device__ I depth() const { return d.n * d.p * d.q; }
   __device__ Row row(I g, I i) const { return Row{dy + (g * d.kg + i) * d.p * d.q}; }
   __device__ float a(const Row& row, I l) const {
-    const I pq = d.p * d.q, n = l / pq;
-    return row.dy[n * d.k * pq + (l - n * pq)];
+    const QuotientRemainder<I> npq = d.by_pq.divmod(l);
+    return row.dy[npq.quotient * d.k * d.p * d.q + npq.remainder];
   }
   __device__ Col col(I g, I j) const {
-    const Split3<I> crs(j, d.r, d.s);
+    const Coords3<I> crs = split3(j, d.by_r, d.by_s);
     return Col{x + (g * d.cg + crs.outer) * d.h * d.w, crs.mid * d.dh - d.ph, crs.inner * d.dw - d.pw};
   }
   __device__ float b(const Col& col, I l) const {
-    const Split3<I> npq(l, d.p, d.q);
+    const Coords3<I> npq = split3(l, d.by_p, d.by_q);
     const I hi = npq.mid * d.sh + col.h0, wi = npq.inner * d.sw + col.w0;
     if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
     return col.x[(npq.outer * d.c * d.h + hi) * d.w + wi];
@@ -377,7 +371,7 @@ struct Add { __device__ double operator()(double a, double b) const { return a +
 __global__ void bias_grad_kernel(const float* dy, int64_t n, int64_t k, int64_t pq, float* dbias) {
   for (int64_t f = blockIdx.x; f < k; f += gridDim.x) {
     double sum = 0.0;
-    for (int64_t e = threadIdx.x; e < n * pq; e += kLineThreads) sum += dy[(e / pq * k + f) * pq + e % pq];
+    for_channel_range(f, k, pq, 0, n * pq, [&](int64_t i) { sum += dy[i]; });
     sum = BlockLine::all(sum, Add{});
     if (threadIdx.x == 0) dbias[f] = static_cast<float>(sum);
   }
@@ -436,14 +430,13 @@ void backward_weight_split(const char* op, BackwardWeight<I> whole, int64_t grou
 }
 
 // Runs fn(geometry) in 32-bit index arithmetic when every tensor, and so every index the kernels form
-// (a tile's reach past the edge included), stays under 2^31 elements; else in 64-bit.
+// (a tile's reach past the edge included), stays under 2^31 elements, and so does every divisor (which
+// an empty batch or filter bank would not bound); else in 64-bit.
 template <typename Fn>
-void with_index_type(const Conv2dParams& p, Fn fn) {
-  const int64_t limit = (int64_t(1) << 31) - 4 * kTile;
-  const bool small = p.n * p.c * p.h * p.w < limit && p.n * p.k * p.p() * p.q() < limit &&
-                     p.k * p.cg() * p.r * p.s < limit && p.groups < limit;
-  if (small) fn(geometry<int32_t>(p));
-  else fn(geometry<int64_t>(p));
+void with_geometry(const Conv2dParams& p, Fn fn) {
+  const int64_t largest = std::max({p.n * p.c * p.h * p.w, p.n * p.k * p.p() * p.q(), p.k * p.cg() * p.r * p.s,
+                                    p.groups, p.h * p.w, p.p() * p.q(), p.r * p.s, p.stride_h, p.stride_w});
+  with_index_type(largest + 4 * kTile, [&](auto index) { fn(geometry<decltype(index)>(p)); });
 }
 
 }  // namespace
@@ -453,7 +446,7 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
   const char* op = "cudaConv2dForward";
   cudaStream_t stream = stream_for(op, device);
   require_tensor_cores(op, precision, device);
-  with_index_type(p, [&](auto d) {
+  with_geometry(p, [&](auto d) {
     using I = decltype(d.n);
     launch(op, Forward<I>{d, x, w, bias, y}, d.kg, int64_t(d.n) * d.p * d.q, p.groups, precision, stream);
   });
@@ -464,7 +457,7 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
   const char* op = "cudaConv2dBackwardData";
   cudaStream_t stream = stream_for(op, device);
   require_tensor_cores(op, precision, device);
-  with_index_type(p, [&](auto d) {
+  with_geometry(p, [&](auto d) {
     using I = decltype(d.n);
     launch(op, BackwardData<I>{d, dy, w, dx}, d.cg, int64_t(d.n) * d.h * d.w, p.groups, precision, stream);
   });
@@ -475,7 +468,7 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   const char* op = "cudaConv2dBackwardWeight";
   cudaStream_t stream = stream_for(op, device);
   require_tensor_cores(op, precision, device);
-  with_index_type(p, [&](auto d) {
+  with_geometry(p, [&](auto d) {
     using I = decltype(d.n);
     const int64_t cols = int64_t(d.cg) * d.r * d.s, depth = int64_t(d.n) * d.p * d.q;
     // The unsplit grid's blocks, saturated at 2^40 (either factor past 2^20 already fills any GPU).
@@ -483,8 +476,8 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
     const int64_t tiles = std::min(tiles_m * ((cols + kTile - 1) / kTile), big) * std::min(p.groups, big);
     DepthSplit split = depth_split(op, device, tiles, depth);
     // 32-bit indices must also reach every split's (zero-padded) depth and every workspace element.
-    const int64_t limit = (int64_t(1) << 31) - 4 * kTile;
-    if (sizeof(I) == 4 && (split.splits * split.chunk >= limit || split.splits * p.k * cols >= limit)) split = {1, depth};
+    if (sizeof(I) == 4 && !narrow_indices(std::max(split.splits * split.chunk, split.splits * p.k * cols) + 4 * kTile))
+      split = {1, depth};
     if (split.splits == 1) launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, cols, p.groups, precision, stream);
     else backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, precision, device, stream);
   });

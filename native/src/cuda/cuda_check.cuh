@@ -61,6 +61,14 @@ inline unsigned int grid_for(int64_t n, int threads) {
   return static_cast<unsigned int>(blocks > 65535 * 8 ? 65535 * 8 : blocks);
 }
 
+// body(i) for every item i < n, one thread per item over a grid_for grid: the grid-stride index is
+// 64-bit, and each item reaches the body as I (int32_t where the kernel's indices fit, see divide.cuh).
+template <typename I, typename Body>
+__device__ __forceinline__ void for_each_item(int64_t n, Body body) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    body(static_cast<I>(i));
+}
+
 }  // namespace graft::cuda
 
 #define GRAFT_CUDA_CHECK(op, call) ::graft::cuda::check((op), #call, (call))

@@ -1,12 +1,14 @@
 // CUDA elementwise kernels (graft/elementwise.h), with the CPU kernels' formulas (src/cpu/unary.cc,
 // src/cpu/binary_ops.h) in float32, so results differ from the CPU only by the device's libm rounding.
 //   unary:  x (n) -> y (n), contiguous; y may equal x.
-//   binary: a, b strided views of `shape` (stride 0 broadcasts, negative allowed) -> out (shape), contiguous.
+//   binary: a, b strided views of `shape` (stride 0 broadcasts, negative allowed) -> out (shape), contiguous;
+//           dims merged where both operands step through them as one (strided.cuh).
 #include <cuda_runtime.h>
 
 #include <string>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/strided.cuh"
 #include "graft/cuda_ops.h"
 
 namespace graft::cuda {
@@ -110,47 +112,13 @@ __global__ void unary_backward_kernel(UnaryOp op, UnaryParams p, const float* x,
     dx[i] = dy[i] * derivative(op, p, x[i], y[i]);
 }
 
-// A broadcast geometry after merging dims that are contiguous in both operands (innermost last).
-struct Geometry {
-  int ndim;
-  int64_t shape[kMaxElementwiseDims];
-  int64_t sa[kMaxElementwiseDims];
-  int64_t sb[kMaxElementwiseDims];
-};
-
-__global__ void binary_kernel(BinaryOp op, Geometry g, const float* a, const float* b, float* out, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t rest = i, oa = 0, ob = 0;
-    for (int d = g.ndim - 1; d >= 0; --d) {
-      const int64_t coord = rest % g.shape[d];
-      rest /= g.shape[d];
-      oa += coord * g.sa[d];
-      ob += coord * g.sb[d];
-    }
-    out[i] = apply(op, a[oa], b[ob]);
-  }
-}
-
-// Drops size-1 dims and merges dim d into d+1 where both operands step through them as one dim.
-Geometry coalesce(const Dims& shape, const Dims& a_strides, const Dims& b_strides) {
-  Geometry g{};
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    if (g.ndim > 0) {
-      const int last = g.ndim - 1;
-      if (a_strides[d] * shape[d] == g.sa[last] && b_strides[d] * shape[d] == g.sb[last]) {
-        g.shape[last] *= shape[d];
-        g.sa[last] = a_strides[d];
-        g.sb[last] = b_strides[d];
-        continue;
-      }
-    }
-    g.shape[g.ndim] = shape[d];
-    g.sa[g.ndim] = a_strides[d];
-    g.sb[g.ndim] = b_strides[d];
-    ++g.ndim;
-  }
-  return g;
+template <typename I>
+__global__ void binary_kernel(BinaryOp op, StridedIndex<2, I> g, const float* a, const float* b, float* out) {
+  for_each_item<I>(g.count, [&](I i) {
+    int64_t offset[2];
+    g.offsets(i, offset);
+    out[i] = apply(op, a[offset[0]], b[offset[1]]);
+  });
 }
 
 }  // namespace
@@ -174,16 +142,14 @@ void binary(BinaryOp op, const Dims& shape, const float* a, const Dims& a_stride
             const Dims& b_strides, float* out, int device) {
   const char* name = "cudaBinary";
   cudaStream_t stream = stream_for(name, device);
-  if (shape.size() > size_t(kMaxElementwiseDims) || a_strides.size() != shape.size() ||
-      b_strides.size() != shape.size())
-    throw Error(std::string(name) + ": shape and strides must have the same length, at most " +
-                std::to_string(kMaxElementwiseDims));
-  int64_t n = 1;
-  for (int64_t size : shape) n *= size;
-  if (n == 0) return;
-  const Geometry g = coalesce(shape, a_strides, b_strides);
-  binary_kernel<<<grid_for(n, kThreads), kThreads, 0, stream>>>(op, g, a, b, out, n);
-  GRAFT_CUDA_CHECK_LAUNCH(name, binary_kernel);
+  const Dims* const strides[2] = {&a_strides, &b_strides};
+  const StridedGeometry<2> g = make_geometry<2>(name, shape, strides);  // out is packed: its offset is i
+  if (g.count == 0) return;
+  with_strided_index(g, [&](auto index) {
+    using I = typename decltype(index)::Index;
+    binary_kernel<I><<<grid_for(g.count, kThreads), kThreads, 0, stream>>>(op, index, a, b, out);
+    GRAFT_CUDA_CHECK_LAUNCH(name, binary_kernel);
+  });
 }
 
 }  // namespace graft::cuda

@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/divide.cuh"
 #include "graft/cuda_ops.h"
 
 namespace graft::cuda {
@@ -15,80 +16,112 @@ namespace {
 
 constexpr int kThreads = 256;
 
-#define GRID_LOOP(i, n) \
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n); i += int64_t(gridDim.x) * blockDim.x)
+// Element e of an (O, M, I) view as (o, j, i), through dividers by M and I made once per launch.
+template <typename I>
+struct Walk {
+  using Index = I;
+  Divider<I> by_m, by_inner;
+  __device__ __forceinline__ Coords3<I> at(I e) const { return split3(e, by_m, by_inner); }
+};
 
+template <typename I>
 __global__ void index_select_kernel(const float* x, int64_t outer, int64_t n, int64_t inner, const int32_t* indices,
-                                    int64_t m, float* y) {
-  GRID_LOOP(e, outer * m * inner) {
-    const int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
-    const int32_t row = indices[j];
-    y[e] = row >= 0 && row < n ? x[(o * n + row) * inner + i] : NAN;
-  }
+                                    int64_t m, float* y, Walk<I> walk) {
+  for_each_item<I>(outer * m * inner, [&](I e) {
+    const Coords3<I> oji = walk.at(e);
+    const int32_t row = indices[oji.mid];
+    y[e] = row >= 0 && row < n ? x[(oji.outer * n + row) * inner + oji.inner] : NAN;
+  });
 }
 
+template <typename I>
 __global__ void index_add_kernel(const float* dy, int64_t outer, int64_t m, int64_t inner, const int32_t* indices,
-                                 int64_t n, float* dx) {
-  GRID_LOOP(e, outer * m * inner) {
-    const int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
-    const int32_t row = indices[j];
-    if (row >= 0 && row < n) atomicAdd(dx + (o * n + row) * inner + i, dy[e]);
-  }
+                                 int64_t n, float* dx, Walk<I> walk) {
+  for_each_item<I>(outer * m * inner, [&](I e) {
+    const Coords3<I> oji = walk.at(e);
+    const int32_t row = indices[oji.mid];
+    if (row >= 0 && row < n) atomicAdd(dx + (oji.outer * n + row) * inner + oji.inner, dy[e]);
+  });
 }
 
+template <typename I>
 __global__ void gather_kernel(const float* x, int64_t outer, int64_t n, int64_t inner, const int32_t* index, int64_t m,
-                              float* y) {
-  GRID_LOOP(e, outer * m * inner) {
-    const int64_t i = e % inner, o = e / (inner * m);
+                              float* y, Walk<I> walk) {
+  for_each_item<I>(outer * m * inner, [&](I e) {
+    const Coords3<I> oji = walk.at(e);
     const int32_t row = index[e];
-    y[e] = row >= 0 && row < n ? x[(o * n + row) * inner + i] : NAN;
-  }
+    y[e] = row >= 0 && row < n ? x[(oji.outer * n + row) * inner + oji.inner] : NAN;
+  });
 }
 
+template <typename I>
 __global__ void scatter_add_kernel(const float* dy, int64_t outer, int64_t m, int64_t inner, const int32_t* index,
-                                   int64_t n, float* dx) {
-  GRID_LOOP(e, outer * m * inner) {
-    const int64_t i = e % inner, o = e / (inner * m);
+                                   int64_t n, float* dx, Walk<I> walk) {
+  for_each_item<I>(outer * m * inner, [&](I e) {
+    const Coords3<I> oji = walk.at(e);
     const int32_t row = index[e];
-    if (row >= 0 && row < n) atomicAdd(dx + (o * n + row) * inner + i, dy[e]);
-  }
+    if (row >= 0 && row < n) atomicAdd(dx + (oji.outer * n + row) * inner + oji.inner, dy[e]);
+  });
 }
 
-__global__ void one_hot_kernel(const int32_t* labels, int64_t count, int64_t classes, float* out) {
-  GRID_LOOP(e, count * classes) {
-    const int32_t label = labels[e / classes];
-    out[e] = label < 0 || label >= classes ? NAN : (label == e % classes ? 1.0f : 0.0f);
-  }
+// one_hot walks (L, K) as (1, L, K).
+template <typename I>
+__global__ void one_hot_kernel(const int32_t* labels, int64_t count, int64_t classes, float* out, Walk<I> walk) {
+  for_each_item<I>(count * classes, [&](I e) {
+    const Coords3<I> lk = walk.at(e);
+    const int32_t label = labels[lk.mid];
+    out[e] = label < 0 || label >= classes ? NAN : (label == lk.inner ? 1.0f : 0.0f);
+  });
 }
 
-template <typename Kernel, typename... A>
-void launch(const char* op, int device, int64_t total, Kernel kernel, A... args) {
+// Calls launch(walk, grid, stream) for `total` elements of an (O, m, inner) view, with int32_t indices
+// where total fits.
+template <typename Launch>
+void with_walk(const char* op, int device, int64_t total, int64_t m, int64_t inner, Launch launch) {
   cudaStream_t stream = stream_for(op, device);
   if (total <= 0) return;
-  kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(args...);
-  check_launch(op, "indexing kernel");
+  with_index_type(total, [&](auto index) {
+    using I = decltype(index);
+    launch(Walk<I>{Divider<I>(m), Divider<I>(inner)}, grid_for(total, kThreads), stream);
+    check_launch(op, "indexing kernel");
+  });
 }
 
 }  // namespace
 
 void index_select(const float* x, int64_t outer, int64_t n, int64_t inner, const int32_t* indices, int64_t m, float* y,
                   int device) {
-  launch("cudaIndexSelect", device, outer * m * inner, index_select_kernel, x, outer, n, inner, indices, m, y);
+  with_walk("cudaIndexSelect", device, outer * m * inner, m, inner, [&](auto walk, unsigned grid, cudaStream_t stream) {
+    using I = typename decltype(walk)::Index;
+    index_select_kernel<I><<<grid, kThreads, 0, stream>>>(x, outer, n, inner, indices, m, y, walk);
+  });
 }
 void index_add(const float* dy, int64_t outer, int64_t m, int64_t inner, const int32_t* indices, int64_t n, float* dx,
                int device) {
-  launch("cudaIndexAdd", device, outer * m * inner, index_add_kernel, dy, outer, m, inner, indices, n, dx);
+  with_walk("cudaIndexAdd", device, outer * m * inner, m, inner, [&](auto walk, unsigned grid, cudaStream_t stream) {
+    using I = typename decltype(walk)::Index;
+    index_add_kernel<I><<<grid, kThreads, 0, stream>>>(dy, outer, m, inner, indices, n, dx, walk);
+  });
 }
 void gather(const float* x, int64_t outer, int64_t n, int64_t inner, const int32_t* index, int64_t m, float* y,
             int device) {
-  launch("cudaGather", device, outer * m * inner, gather_kernel, x, outer, n, inner, index, m, y);
+  with_walk("cudaGather", device, outer * m * inner, m, inner, [&](auto walk, unsigned grid, cudaStream_t stream) {
+    using I = typename decltype(walk)::Index;
+    gather_kernel<I><<<grid, kThreads, 0, stream>>>(x, outer, n, inner, index, m, y, walk);
+  });
 }
 void scatter_add(const float* dy, int64_t outer, int64_t m, int64_t inner, const int32_t* index, int64_t n, float* dx,
                  int device) {
-  launch("cudaScatterAdd", device, outer * m * inner, scatter_add_kernel, dy, outer, m, inner, index, n, dx);
+  with_walk("cudaScatterAdd", device, outer * m * inner, m, inner, [&](auto walk, unsigned grid, cudaStream_t stream) {
+    using I = typename decltype(walk)::Index;
+    scatter_add_kernel<I><<<grid, kThreads, 0, stream>>>(dy, outer, m, inner, index, n, dx, walk);
+  });
 }
 void one_hot(const int32_t* labels, int64_t count, int64_t classes, float* out, int device) {
-  launch("cudaOneHot", device, count * classes, one_hot_kernel, labels, count, classes, out);
+  with_walk("cudaOneHot", device, count * classes, count, classes, [&](auto walk, unsigned grid, cudaStream_t stream) {
+    using I = typename decltype(walk)::Index;
+    one_hot_kernel<I><<<grid, kThreads, 0, stream>>>(labels, count, classes, out, walk);
+  });
 }
 
 }  // namespace graft::cuda

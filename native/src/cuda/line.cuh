@@ -49,6 +49,25 @@ struct ThreadLine {
   }
 };
 
+// Calls visit(i) for the element index i of the block thread's share (BlockLine: k = begin + thread,
+// + kLineThreads, ...) of channel c's values [begin, end) in an (N, channels, hw) tensor, in order: value
+// k of a channel lives at ((k / hw) * channels + c) * hw + k % hw; the plane and offset are carried from
+// one visit to the next instead of divided out each time.
+template <typename Visit>
+__device__ void for_channel_range(int64_t c, int64_t channels, int64_t hw, int64_t begin, int64_t end, Visit visit) {
+  int64_t k = begin + threadIdx.x;
+  if (k >= end) return;
+  int64_t plane = k / hw, offset = k % hw;
+  for (; k < end; k += kLineThreads) {
+    visit((plane * channels + c) * hw + offset);
+    offset += kLineThreads;
+    if (offset >= hw) {
+      plane += offset / hw;
+      offset %= hw;
+    }
+  }
+}
+
 // Line `line` of an (O,L,I) view: where it starts and the distance between its elements.
 struct LineAt {
   int64_t start, stride;

@@ -1,7 +1,7 @@
-// Strided N-d views for device kernels with K operands (copies, where): the shape and each operand's
-// strides in elements, size-1 dims dropped and neighbouring dims merged where every operand steps
-// through them as one, so most views become 1-d or 2-d loops. Host side builds it; device side maps a
-// row-major linear index of the shape to each operand's element offset.
+// Strided N-d views for device kernels with K operands (copies, where, broadcasting binary ops): the
+// shape and each operand's strides in elements, size-1 dims dropped and neighbouring dims merged where
+// every operand steps through them as one, so most views become 1-d or 2-d loops. The host builds it;
+// the device maps a row-major linear index of the shape to each operand's element offset.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cuda/divide.cuh"
 #include "graft/elementwise.h"
 #include "graft/runtime.h"
 
@@ -42,15 +43,44 @@ StridedGeometry<K> make_geometry(const char* op, const Dims& shape, const Dims* 
   return g;
 }
 
-// Element offsets of row-major position `linear` for every operand.
-template <int K>
-__device__ __forceinline__ void strided_offsets(const StridedGeometry<K>& g, int64_t linear, int64_t (&offset)[K]) {
-  for (int k = 0; k < K; ++k) offset[k] = 0;
-  for (int d = g.ndim - 1; d >= 0; --d) {
-    const int64_t i = linear % g.shape[d];
-    linear /= g.shape[d];
-    for (int k = 0; k < K; ++k) offset[k] += i * g.stride[k][d];
+// What a kernel gets: the geometry with a divider by each dim's size, in index type I (int32_t when
+// the shape has fewer than 2^31 elements, see with_strided_index).
+template <int K, typename I>
+struct StridedIndex {
+  using Index = I;
+  int ndim = 0;
+  Divider<I> by_size[kMaxElementwiseDims];
+  int64_t stride[K][kMaxElementwiseDims] = {};
+  int64_t count = 1;
+
+  // Element offsets of row-major position `linear` for every operand. The outermost coordinate is what
+  // the inner dims leave of `linear`, so an n-d view costs n - 1 divisions (a 1-d view none).
+  __device__ __forceinline__ void offsets(I linear, int64_t (&offset)[K]) const {
+    for (int k = 0; k < K; ++k) offset[k] = 0;
+    for (int d = ndim - 1; d > 0; --d) {
+      const QuotientRemainder<I> at = by_size[d].divmod(linear);
+      linear = at.quotient;
+      for (int k = 0; k < K; ++k) offset[k] += at.remainder * stride[k][d];
+    }
+    if (ndim > 0)
+      for (int k = 0; k < K; ++k) offset[k] += linear * stride[k][0];
   }
+};
+
+// Calls fn(StridedIndex<K, I>) for g, with I = int32_t where every linear position fits.
+template <int K, typename Fn>
+void with_strided_index(const StridedGeometry<K>& g, Fn fn) {
+  with_index_type(g.count, [&](auto index) {
+    using I = decltype(index);
+    StridedIndex<K, I> s;
+    s.ndim = g.ndim;
+    s.count = g.count;
+    for (int d = 0; d < g.ndim; ++d) {
+      s.by_size[d] = Divider<I>(g.shape[d]);
+      for (int k = 0; k < K; ++k) s.stride[k][d] = g.stride[k][d];
+    }
+    fn(s);
+  });
 }
 
 }  // namespace graft::cuda

@@ -13,20 +13,23 @@ namespace {
 
 constexpr int kThreads = 256;
 
-template <typename T>
-__global__ void strided_copy_kernel(StridedGeometry<2> g, const T* src, T* dst) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < g.count; i += int64_t(gridDim.x) * blockDim.x) {
+template <typename T, typename I>
+__global__ void strided_copy_kernel(StridedIndex<2, I> g, const T* src, T* dst) {
+  for_each_item<I>(g.count, [&](I i) {
     int64_t offset[2];
-    strided_offsets(g, i, offset);
+    g.offsets(i, offset);
     dst[offset[1]] = src[offset[0]];
-  }
+  });
 }
 
 template <typename T>
 void launch(const StridedGeometry<2>& g, const void* src, void* dst, cudaStream_t stream) {
-  strided_copy_kernel<T><<<grid_for(g.count, kThreads), kThreads, 0, stream>>>(g, static_cast<const T*>(src),
-                                                                               static_cast<T*>(dst));
-  GRAFT_CUDA_CHECK_LAUNCH("cudaStridedCopy", strided_copy_kernel);
+  with_strided_index(g, [&](auto index) {
+    using I = typename decltype(index)::Index;
+    strided_copy_kernel<T, I><<<grid_for(g.count, kThreads), kThreads, 0, stream>>>(index, static_cast<const T*>(src),
+                                                                                    static_cast<T*>(dst));
+    GRAFT_CUDA_CHECK_LAUNCH("cudaStridedCopy", strided_copy_kernel);
+  });
 }
 
 }  // namespace

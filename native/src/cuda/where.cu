@@ -11,12 +11,13 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__global__ void where_kernel(StridedGeometry<3> g, const float* cond, const float* a, const float* b, float* out) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < g.count; i += int64_t(gridDim.x) * blockDim.x) {
+template <typename I>
+__global__ void where_kernel(StridedIndex<3, I> g, const float* cond, const float* a, const float* b, float* out) {
+  for_each_item<I>(g.count, [&](I i) {
     int64_t offset[3];
-    strided_offsets(g, i, offset);
+    g.offsets(i, offset);
     out[i] = cond[offset[0]] != 0.0f ? a[offset[1]] : b[offset[2]];
-  }
+  });
 }
 
 }  // namespace
@@ -28,8 +29,11 @@ void where(const Dims& shape, const float* cond, const Dims& cond_strides, const
   const Dims* const strides[3] = {&cond_strides, &a_strides, &b_strides};
   const StridedGeometry<3> g = make_geometry<3>("cudaWhere", shape, strides);
   if (g.count == 0) return;
-  where_kernel<<<grid_for(g.count, kThreads), kThreads, 0, stream>>>(g, cond, a, b, out);
-  GRAFT_CUDA_CHECK_LAUNCH("cudaWhere", where_kernel);
+  with_strided_index(g, [&](auto index) {
+    using I = typename decltype(index)::Index;
+    where_kernel<I><<<grid_for(g.count, kThreads), kThreads, 0, stream>>>(index, cond, a, b, out);
+    GRAFT_CUDA_CHECK_LAUNCH("cudaWhere", where_kernel);
+  });
 }
 
 }  // namespace graft::cuda

@@ -86,10 +86,12 @@ describe.skipIf(!hasCuda)(`cuda elementwise${why}`, () => {
       .toThrow(/cudaBinary: argument 'a' \(5 elements\) cannot hold the view of shape \[2, 3\]/);
   });
 });
-// (outer, r, inner): rows (inner 1) run a block per row, columns (inner > 1) a thread per column; sizes
-// cross the 256-thread block, and include 1, primes and an empty reduced dim.
+// (outer, r, inner): rows (inner 1) of up to 1024 values run a warp per row, 8 to a block, longer ones a
+// block per row; columns (inner > 1) a thread per column. Sizes cross the warp, the 8 rows of a block, the
+// 1024 limit and the 256-thread block, and include 1, primes and an empty reduced dim.
 const lineShapes: Array<[number, number, number]> = [
-  [1, 1, 1], [3, 7, 1], [2, 257, 1], [5, 3001, 1], [1, 13, 5], [4, 9, 33], [2, 300, 129], [3, 0, 4], [0, 5, 5],
+  [1, 1, 1], [3, 7, 1], [2, 257, 1], [19, 33, 1], [9, 1024, 1], [3, 1025, 1], [5, 3001, 1], [1, 13, 5], [4, 9, 33],
+  [2, 300, 129], [3, 0, 4], [0, 5, 5],
 ];
 
 describe.skipIf(!hasCuda)(`cuda reductions and softmax${why}`, () => {

@@ -155,7 +155,7 @@ describe.skipIf(!hasCuda)(`cuda cross-entropy${why}`, () => {
     { reduction: 'mean' as const }, { reduction: 'sum' as const, labelSmoothing: 0.1 },
     { reduction: 'none' as const, weighted: true }, { reduction: 'mean' as const, weighted: true, labelSmoothing: 0.2 },
   ];
-  it.each([[1, 1], [7, 3], [33, 10], [5, 1000]])('n=%i c=%i, hard and soft targets, every reduction', (n, c) => {
+  it.each([[1, 1], [7, 3], [33, 10], [5, 1000], [3, 1500]])('n=%i c=%i, hard and soft targets, every reduction', (n, c) => {
     for (const option of options) {
       const rand = seededRandom(n * 1000 + c);
       const logits = randomArray(n * c, rand, -5, 5);
@@ -200,7 +200,7 @@ describe.skipIf(!hasCuda)(`cuda layer norm${why}`, () => {
   // The reference's double arithmetic on both sides, rounded to float once; the row sums run in a
   // different fixed order, so a result may differ in its last bit (2^-23 relative) plus a tiny atol.
   const tol: Tolerance = { atol: 1e-6, rtol: 2 ** -21 };
-  it.each([[1, 1], [3, 7], [5, 257], [2, 3001], [4, 0], [0, 5]])('rows=%i d=%i: forward and backward', (rows, d) => {
+  it.each([[1, 1], [3, 7], [5, 257], [19, 33], [9, 1024], [3, 1025], [2, 3001], [4, 0], [0, 5]])('rows=%i d=%i: forward and backward', (rows, d) => {
     const rand = seededRandom(rows * 10_007 + d);
     const x = randomArray(rows * d, rand, -2, 3), dy = randomArray(rows * d, rand);
     const gamma = randomArray(d, rand, 0.5, 1.5), beta = randomArray(d, rand);

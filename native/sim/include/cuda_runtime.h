@@ -188,6 +188,33 @@ void async_wait(int pending_groups);
 }  // namespace graft_sim
 
 inline void __syncthreads() { graft_sim::sync_threads(); }
+
+// shfl.sync.bfly: lane l receives `value` from lane l ^ lane_mask. As the kernels use it: all 32 lanes
+// live and named in `mask`, width 32 (anything else traps rather than guess at undefined behaviour).
+template <typename T>
+inline T __shfl_xor_sync(unsigned int mask, T value, int lane_mask, int width = 32) {
+  static_assert(std::is_arithmetic<T>::value, "__shfl_xor_sync takes an arithmetic value");
+  struct Lane {
+    T value;
+    T* out;
+    unsigned int mask;
+    int lane_mask, width;
+  };
+  T result{};
+  const Lane mine{value, &result, mask, lane_mask, width};
+  graft_sim::warp_collective(&mine, [](const Lane* const* lanes, unsigned int live) {
+    for (int l = 0; l < 32; ++l) {
+      if (!((live >> l) & 1u)) continue;
+      const Lane& lane = *lanes[l];
+      if (lane.mask != 0xffffffffu || live != 0xffffffffu)
+        graft_sim::trap("__shfl_xor_sync: the simulator supports only a full warp with mask 0xffffffff");
+      if (lane.width != 32 || lane.lane_mask < 0 || lane.lane_mask > 31)
+        graft_sim::trap("__shfl_xor_sync: width must be 32 and lane_mask in [0, 31]");
+      *lane.out = lanes[l ^ lane.lane_mask]->value;
+    }
+  });
+  return result;
+}
 [[noreturn]] inline void __trap() { graft_sim::trap("__trap() was called"); }
 
 // ---- device intrinsics -------------------------------------------------------------------------------

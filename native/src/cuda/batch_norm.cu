@@ -22,8 +22,6 @@
 namespace graft::cuda {
 namespace {
 
-struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
-
 // How each channel's M values are split: range s covers [s*chunk, min((s+1)*chunk, M)).
 struct ChannelSplit {
   int64_t ranges, chunk;
@@ -52,13 +50,13 @@ __global__ void range_moments_kernel(const float* x, int64_t n, int64_t channels
   for (int64_t c = blockIdx.x; c < channels; c += gridDim.x) {
     double sum = 0.0;
     for_channel_range(c, channels, hw, begin, end, [&](int64_t i) { sum += x[i]; });
-    const double mean = count > 0 ? BlockLine::all(sum, Add{}) / count : 0.0;
+    const double mean = count > 0 ? BlockLine::all(sum, AddDoubles{}) / count : 0.0;
     double m2 = 0.0;
     for_channel_range(c, channels, hw, begin, end, [&](int64_t i) {
       const double d = x[i] - mean;
       m2 += d * d;
     });
-    m2 = BlockLine::all(m2, Add{});
+    m2 = BlockLine::all(m2, AddDoubles{});
     if (threadIdx.x != 0) continue;
     double* out = partial + 3 * (c * split.ranges + s);
     out[0] = count;
@@ -136,8 +134,8 @@ __global__ void range_grad_sums_kernel(const float* dy, const float* x, const fl
       g += dy[i];
       if (x) xs += double(dy[i]) * (x[i] - mean_c);
     });
-    g = BlockLine::all(g, Add{});
-    xs = BlockLine::all(xs, Add{});
+    g = BlockLine::all(g, AddDoubles{});
+    xs = BlockLine::all(xs, AddDoubles{});
     if (threadIdx.x != 0) continue;
     partial[2 * (c * split.ranges + s)] = g;
     partial[2 * (c * split.ranges + s) + 1] = xs;

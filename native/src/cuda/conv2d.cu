@@ -365,14 +365,12 @@ __global__ void sum_splits_kernel(const float* partial, int64_t splits, int64_t 
   }
 }
 
-struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
-
 // dbias[k] = sum over n, p, q of dy[n,k,p,q]: a block per filter, fixed-order double sum.
 __global__ void bias_grad_kernel(const float* dy, int64_t n, int64_t k, int64_t pq, float* dbias) {
   for (int64_t f = blockIdx.x; f < k; f += gridDim.x) {
     double sum = 0.0;
     for_channel_range(f, k, pq, 0, n * pq, [&](int64_t i) { sum += dy[i]; });
-    sum = BlockLine::all(sum, Add{});
+    sum = BlockLine::all(sum, AddDoubles{});
     if (threadIdx.x == 0) dbias[f] = static_cast<float>(sum);
   }
 }

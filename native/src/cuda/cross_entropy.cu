@@ -1,7 +1,8 @@
 // CUDA cross-entropy (graft/loss.h): logits (N,C); targets (N) int32 or soft targets (N,C); weights (C);
 // losses (N) or (1); dlogits (N,C). Double arithmetic as the reference (src/ref/cross_entropy.cc):
-//   1. a block per row: log-sum-exp, the row's loss, its weight in the mean's denominator, and the
-//      coefficient its gradient needs (fixed-order block trees);
+//   1. a warp per row (a block for rows of over 1024 classes, cuda/line.cuh): log-sum-exp, the row's
+//      loss, its weight in the mean's denominator, and the coefficient its gradient needs (fixed-order
+//      trees);
 //   2. one block sums the rows' losses and denominators in a fixed order and sets the gradient scale;
 //   3. an elementwise pass writes dlogits.
 // Hard targets are not read back to the host: one outside [0, C) that is not ignore_index gives that
@@ -18,7 +19,6 @@
 namespace graft::cuda {
 namespace {
 
-struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
 struct Max { __device__ double operator()(double a, double b) const { return fmax(a, b); } };
 
 // Per-row results in one double scratch block of 4N + 1: loss, denominator, log-sum-exp, gradient
@@ -38,27 +38,28 @@ __device__ __forceinline__ bool bad_target(const CrossEntropyArgs& a, int64_t t)
   return t != a.ignore_index && (t < 0 || t >= a.c);
 }
 
+template <typename Co>
 __global__ void rows_kernel(CrossEntropyArgs a, Rows rows) {
   const double eps = a.label_smoothing, classes = double(a.c);
-  for (int64_t n = blockIdx.x; n < a.n; n += gridDim.x) {
+  for (int64_t n = Co::line(); n < a.n; n += Co::line_step()) {
     const float* x = a.logits + n * a.c;
     double max = -INFINITY;
-    for (int64_t j = threadIdx.x; j < a.c; j += kLineThreads) max = fmax(max, double(x[j]));
-    max = BlockLine::all(max, Max{});
+    for (int64_t j = Co::first(); j < a.c; j += Co::step()) max = fmax(max, double(x[j]));
+    max = Co::all(max, Max{});
     double sum = 0.0;
-    for (int64_t j = threadIdx.x; j < a.c; j += kLineThreads) sum += exp(double(x[j]) - max);
-    const double log_sum = ::log(BlockLine::all(sum, Add{})) + max;
+    for (int64_t j = Co::first(); j < a.c; j += Co::step()) sum += exp(double(x[j]) - max);
+    const double log_sum = ::log(Co::all(sum, AddDoubles{})) + max;
     // Soft: sum of wq*logp and of wq. Hard: sum of w*logp and of w (label smoothing's uniform part).
     double dot = 0.0, mass = 0.0;
-    for (int64_t j = threadIdx.x; j < a.c; j += kLineThreads) {
+    for (int64_t j = Co::first(); j < a.c; j += Co::step()) {
       const double logp = double(x[j]) - log_sum;
       const double w = a.soft_targets ? weight(a, j) * ((1.0 - eps) * a.soft_targets[n * a.c + j] + eps / classes) : weight(a, j);
       dot += w * logp;
       mass += w;
     }
-    dot = BlockLine::all(dot, Add{});
-    mass = BlockLine::all(mass, Add{});
-    if (threadIdx.x != 0) continue;
+    dot = Co::all(dot, AddDoubles{});
+    mass = Co::all(mass, AddDoubles{});
+    if (Co::first() != 0) continue;
     rows.log_sum[n] = log_sum;
     if (a.soft_targets) {
       rows.loss[n] = -dot, rows.denominator[n] = 1.0, rows.coef[n] = mass;
@@ -83,8 +84,8 @@ __global__ void rows_kernel(CrossEntropyArgs a, Rows rows) {
 __global__ void total_kernel(CrossEntropyArgs a, Rows rows) {
   double loss = 0.0, denominator = 0.0;
   for (int64_t n = threadIdx.x; n < a.n; n += kLineThreads) loss += rows.loss[n], denominator += rows.denominator[n];
-  loss = BlockLine::all(loss, Add{});
-  denominator = BlockLine::all(denominator, Add{});
+  loss = BlockLine::all(loss, AddDoubles{});
+  denominator = BlockLine::all(denominator, AddDoubles{});
   if (threadIdx.x != 0) return;
   *rows.scale = a.reduction == Reduction::Mean ? 1.0 / denominator : 1.0;
   if (a.reduction == Reduction::Mean) a.losses[0] = static_cast<float>(loss / denominator);
@@ -118,8 +119,11 @@ void cross_entropy(const CrossEntropyArgs& a, int device) {
   const DeviceScratch<double> base(op, 4 * a.n + 1, device);
   const Rows rows(base.get(), a.n);
   if (a.n > 0) {
-    rows_kernel<<<BlockLine::blocks(a.n), kLineThreads, 0, stream>>>(a, rows);
-    GRAFT_CUDA_CHECK_LAUNCH(op, rows_kernel);
+    with_row_line(a.c, [&](auto co) {
+      using Co = decltype(co);
+      rows_kernel<Co><<<Co::blocks(a.n), kLineThreads, 0, stream>>>(a, rows);
+      GRAFT_CUDA_CHECK_LAUNCH(op, rows_kernel);
+    });
   }
   total_kernel<<<1, kLineThreads, 0, stream>>>(a, rows);
   GRAFT_CUDA_CHECK_LAUNCH(op, total_kernel);

@@ -13,7 +13,6 @@
 namespace graft::cuda {
 namespace {
 
-struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
 struct Mul { __device__ double operator()(double a, double b) const { return a * b; } };
 
 // (value, nan seen) for max/min: NaN anywhere gives NaN; otherwise comparisons are exact, so any order works.
@@ -51,7 +50,7 @@ __global__ void accumulate_kernel(ReduceOp op, const float* x, int64_t outer, in
     const LineAt at(line, r, inner);
     double acc = add ? 0.0 : 1.0;
     for (int64_t k = Co::first(); k < r; k += Co::step()) acc = add ? acc + double(x[at[k]]) : acc * double(x[at[k]]);
-    acc = add ? Co::all(acc, Add{}) : Co::all(acc, Mul{});
+    acc = add ? Co::all(acc, AddDoubles{}) : Co::all(acc, Mul{});
     if (Co::first() == 0)
       y[line] = op == ReduceOp::Mean ? (r == 0 ? __int_as_float(0x7fc00000) : float(acc / double(r))) : float(acc);
   }
@@ -97,8 +96,10 @@ void launch(const char* op_name, ReduceOp op, const float* x, int64_t outer, int
 void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, float* y, int device) {
   cudaStream_t stream = stream_for("cudaReduce", device);
   if (outer == 0 || inner == 0) return;
-  if (inner == 1) launch<BlockLine>("cudaReduce", op, x, outer, r, inner, y, stream);
-  else launch<ThreadLine>("cudaReduce", op, x, outer, r, inner, y, stream);
+  if (inner == 1)
+    with_row_line(r, [&](auto co) { launch<decltype(co)>("cudaReduce", op, x, outer, r, inner, y, stream); });
+  else
+    launch<ThreadLine>("cudaReduce", op, x, outer, r, inner, y, stream);
 }
 
 void arg_reduce(ArgReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, int32_t* y, int device) {
@@ -106,12 +107,13 @@ void arg_reduce(ArgReduceOp op, const float* x, int64_t outer, int64_t r, int64_
   if (outer == 0 || inner == 0) return;
   if (r == 0) throw Error("cudaArgReduce: the reduced dim is empty");
   const bool max = op == ArgReduceOp::Argmax;
-  if (inner == 1) {
-    arg_kernel<BlockLine><<<BlockLine::blocks(outer), kLineThreads, 0, stream>>>(max, x, outer, r, inner, y);
-  } else {
-    arg_kernel<ThreadLine><<<ThreadLine::blocks(outer * inner), kLineThreads, 0, stream>>>(max, x, outer, r, inner, y);
-  }
-  GRAFT_CUDA_CHECK_LAUNCH("cudaArgReduce", arg_kernel);
+  const auto run = [&](auto co) {
+    using Co = decltype(co);
+    arg_kernel<Co><<<Co::blocks(outer * inner), kLineThreads, 0, stream>>>(max, x, outer, r, inner, y);
+    GRAFT_CUDA_CHECK_LAUNCH("cudaArgReduce", arg_kernel);
+  };
+  if (inner == 1) with_row_line(r, run);
+  else run(ThreadLine{});
 }
 
 }  // namespace graft::cuda

@@ -14,7 +14,6 @@ namespace graft::cuda {
 namespace {
 
 struct MaxIgnoringNaN { __device__ float operator()(float a, float b) const { return fmaxf(a, b); } };
-struct Add { __device__ double operator()(double a, double b) const { return a + b; } };
 
 template <typename Co>
 __global__ void forward_kernel(const float* x, int64_t outer, int64_t d, int64_t inner, float* y, bool log) {
@@ -26,7 +25,7 @@ __global__ void forward_kernel(const float* x, int64_t outer, int64_t d, int64_t
     if (isinf(max)) max = 0.0f;  // as the CPU: no inf - inf
     double sum = 0.0;
     for (int64_t k = Co::first(); k < d; k += Co::step()) sum += double(expf(x[at[k]] - max));
-    sum = Co::all(sum, Add{});
+    sum = Co::all(sum, AddDoubles{});
     if (log) {
       const float log_sum = static_cast<float>(::log(sum));
       for (int64_t k = Co::first(); k < d; k += Co::step()) y[at[k]] = (x[at[k]] - max) - log_sum;
@@ -46,7 +45,7 @@ __global__ void backward_kernel(const float* y, const float* dy, int64_t outer, 
     double dot = 0.0;
     for (int64_t k = Co::first(); k < d; k += Co::step())
       dot += log ? double(dy[at[k]]) : double(dy[at[k]]) * double(y[at[k]]);
-    const float s = static_cast<float>(Co::all(dot, Add{}));
+    const float s = static_cast<float>(Co::all(dot, AddDoubles{}));
     for (int64_t k = Co::first(); k < d; k += Co::step())
       dx[at[k]] = log ? dy[at[k]] - expf(y[at[k]]) * s : y[at[k]] * (dy[at[k]] - s);
   }
@@ -56,20 +55,26 @@ void forward(const float* x, int64_t outer, int64_t d, int64_t inner, float* y, 
   const char* op = log ? "cudaLogSoftmax" : "cudaSoftmax";
   cudaStream_t stream = stream_for(op, device);
   if (outer == 0 || d == 0 || inner == 0) return;
-  if (inner == 1) forward_kernel<BlockLine><<<BlockLine::blocks(outer), kLineThreads, 0, stream>>>(x, outer, d, inner, y, log);
-  else forward_kernel<ThreadLine><<<ThreadLine::blocks(outer * inner), kLineThreads, 0, stream>>>(x, outer, d, inner, y, log);
-  GRAFT_CUDA_CHECK_LAUNCH(op, forward_kernel);
+  const auto run = [&](auto co) {
+    using Co = decltype(co);
+    forward_kernel<Co><<<Co::blocks(outer * inner), kLineThreads, 0, stream>>>(x, outer, d, inner, y, log);
+    GRAFT_CUDA_CHECK_LAUNCH(op, forward_kernel);
+  };
+  if (inner == 1) with_row_line(d, run);
+  else run(ThreadLine{});
 }
 
 void backward(const float* y, const float* dy, int64_t outer, int64_t d, int64_t inner, float* dx, bool log, int device) {
   const char* op = log ? "cudaLogSoftmaxBackward" : "cudaSoftmaxBackward";
   cudaStream_t stream = stream_for(op, device);
   if (outer == 0 || d == 0 || inner == 0) return;
-  if (inner == 1)
-    backward_kernel<BlockLine><<<BlockLine::blocks(outer), kLineThreads, 0, stream>>>(y, dy, outer, d, inner, dx, log);
-  else
-    backward_kernel<ThreadLine><<<ThreadLine::blocks(outer * inner), kLineThreads, 0, stream>>>(y, dy, outer, d, inner, dx, log);
-  GRAFT_CUDA_CHECK_LAUNCH(op, backward_kernel);
+  const auto run = [&](auto co) {
+    using Co = decltype(co);
+    backward_kernel<Co><<<Co::blocks(outer * inner), kLineThreads, 0, stream>>>(y, dy, outer, d, inner, dx, log);
+    GRAFT_CUDA_CHECK_LAUNCH(op, backward_kernel);
+  };
+  if (inner == 1) with_row_line(d, run);
+  else run(ThreadLine{});
 }
 
 }  // namespace

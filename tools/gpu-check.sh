@@ -68,7 +68,7 @@ cuda_tests() {
   npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts packages/core/test/cuda_parity.test.ts --reporter=verbose \
     --reporter=json --outputFile.json="$out/vitest-cuda.json" || return 1
   GRAFT_CUDA_INDEX64=1 npx vitest run native/test/cuda_gemm.test.ts native/test/cuda_tensor.test.ts \
-    native/test/cuda_elementwise.test.ts native/test/cuda_train.test.ts -t 'implicit GEMM, float32|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing'
+    native/test/cuda_elementwise.test.ts native/test/cuda_train.test.ts -t 'implicit GEMM, float32|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing|cuda cross-entropy'
 }
 
 # The quickstart on the GPU and on the CPU, and each method's test accuracy side by side. The two differ

@@ -28,7 +28,7 @@ run([vitest, 'run', 'packages/core/test/cuda.test.ts', '-t', 'two CUDA devices',
   { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_SIM_DEVICES: '2' });
 // Again through the kernels' 64-bit index paths (which otherwise only tensors past 2^31 elements take),
 // for the suites of the kernels that have both: convolution (one precision: the index arithmetic is the
-// same for all three), pooling, strided copy and where, broadcasting binary ops, batch norm, indexing.
+// same for all three), pooling, strided copy and where, broadcasting binary ops, batch norm, indexing, BCE, cross-entropy.
 run([vitest, 'run', 'native/test/cuda_gemm.test.ts', 'native/test/cuda_tensor.test.ts', 'native/test/cuda_elementwise.test.ts',
-  'native/test/cuda_train.test.ts', '-t', 'implicit GEMM, float32|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing', ...process.argv.slice(2)],
+  'native/test/cuda_train.test.ts', '-t', 'implicit GEMM, float32|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing|cuda cross-entropy', ...process.argv.slice(2)],
 { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_CUDA_INDEX64: '1' });

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/divide.cuh"
 #include "graft/cuda.h"
 #include "graft/cuda_ops.h"
 
@@ -15,17 +16,20 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int64_t kChunk = 4096;
 
+template <typename I>
 struct Bce {
-  int64_t total, c;
+  int64_t total;
+  Divider<I> by_c;  // pos_weight's index is the element's column
   const float *logits, *targets, *pos_weight;
   float *losses, *dlogits;
   bool keep;     // reduction None: write each element's loss
   double scale;  // gradient scale: 1/total for Mean, else 1
 };
 
-__device__ double element(const Bce& a, int64_t i) {
+template <typename I>
+__device__ double element(const Bce<I>& a, I i) {
   const float x = a.logits[i], y = a.targets[i];
-  const float pw = a.pos_weight ? a.pos_weight[i % a.c] : 1.0f;
+  const float pw = a.pos_weight ? a.pos_weight[a.by_c.divmod(i).remainder] : 1.0f;
   // __fmul_rn: nvcc would otherwise fuse these multiply-adds into FMAs, which the CPU build does not use;
   // near a zero gradient the fused form differs from the CPU's by up to half an ulp of the product.
   const float log_weight = 1.0f + __fmul_rn(pw - 1.0f, y);
@@ -40,11 +44,12 @@ __device__ double element(const Bce& a, int64_t i) {
 }
 
 // Block b sums chunk b of kChunk elements into partial[b].
-__global__ void bce_chunk_kernel(Bce a, double* partial) {
+template <typename I>
+__global__ void bce_chunk_kernel(Bce<I> a, double* partial) {
   __shared__ double sums[kThreads];
   const int64_t begin = blockIdx.x * kChunk, end = min(a.total, begin + kChunk);
   double acc = 0.0;
-  for (int64_t i = begin + threadIdx.x; i < end; i += kThreads) acc += element(a, i);
+  for (int64_t i = begin + threadIdx.x; i < end; i += kThreads) acc += element(a, static_cast<I>(i));
   sums[threadIdx.x] = acc;
   __syncthreads();
   for (int width = kThreads / 2; width > 0; width /= 2) {
@@ -72,12 +77,15 @@ void bce_with_logits(const BceWithLogitsArgs& args, int device) {
     if (args.reduction != Reduction::None) fill(args.losses, 1, 4, mean ? 0x7fc00000u : 0u, device);
     return;
   }
-  const Bce a{total, args.c, args.logits, args.targets, args.pos_weight, args.losses, args.dlogits,
-              args.reduction == Reduction::None, mean ? 1.0 / double(total) : 1.0};
   const int64_t chunks = (total + kChunk - 1) / kChunk;
   const DeviceScratch<double> partial(op, chunks, device);
-  bce_chunk_kernel<<<static_cast<unsigned>(chunks), kThreads, 0, stream>>>(a, partial.get());
-  GRAFT_CUDA_CHECK_LAUNCH(op, bce_chunk_kernel);
+  with_index_type(total, [&](auto index) {
+    using I = decltype(index);
+    const Bce<I> a{total, Divider<I>(args.c), args.logits, args.targets, args.pos_weight, args.losses, args.dlogits,
+                   args.reduction == Reduction::None, mean ? 1.0 / double(total) : 1.0};
+    bce_chunk_kernel<I><<<static_cast<unsigned>(chunks), kThreads, 0, stream>>>(a, partial.get());
+    GRAFT_CUDA_CHECK_LAUNCH(op, bce_chunk_kernel);
+  });
   if (args.reduction != Reduction::None) {
     bce_total_kernel<<<1, 1, 0, stream>>>(partial.get(), chunks, mean, total, args.losses);
     GRAFT_CUDA_CHECK_LAUNCH(op, bce_total_kernel);

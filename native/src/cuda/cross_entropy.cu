@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/divide.cuh"
 #include "cuda/line.cuh"
 #include "graft/cuda_ops.h"
 
@@ -93,10 +94,12 @@ __global__ void total_kernel(CrossEntropyArgs a, Rows rows) {
 }
 
 // Soft: grad = p*sum(wq) - wq.  Hard: grad = p*coef - eps/C*w[j] - (j == t)*(1-eps)*w[t]; 0 when ignored.
-__global__ void grad_kernel(CrossEntropyArgs a, Rows rows) {
+template <typename I>
+__global__ void grad_kernel(CrossEntropyArgs a, Rows rows, Divider<I> by_c) {
   const double eps = a.label_smoothing, classes = double(a.c), scale = *rows.scale;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < a.n * a.c; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t n = i / a.c, j = i % a.c;
+  for_each_item<I>(a.n * a.c, [&](I i) {
+    const QuotientRemainder<I> nj = by_c.divmod(i);
+    const int64_t n = nj.quotient, j = nj.remainder;
     const double p = exp(double(a.logits[i]) - rows.log_sum[n]);
     double grad;
     if (a.soft_targets) {
@@ -108,7 +111,7 @@ __global__ void grad_kernel(CrossEntropyArgs a, Rows rows) {
       else grad = p * rows.coef[n] - (eps / classes) * weight(a, j) - (j == t ? (1.0 - eps) * weight(a, t) : 0.0);
     }
     a.dlogits[i] = static_cast<float>(grad * scale);
-  }
+  });
 }
 
 }  // namespace
@@ -128,8 +131,11 @@ void cross_entropy(const CrossEntropyArgs& a, int device) {
   total_kernel<<<1, kLineThreads, 0, stream>>>(a, rows);
   GRAFT_CUDA_CHECK_LAUNCH(op, total_kernel);
   if (a.dlogits && a.n * a.c > 0) {
-    grad_kernel<<<grid_for(a.n * a.c, kLineThreads), kLineThreads, 0, stream>>>(a, rows);
-    GRAFT_CUDA_CHECK_LAUNCH(op, grad_kernel);
+    with_index_type(a.n * a.c, [&](auto index) {
+      using I = decltype(index);
+      grad_kernel<I><<<grid_for(a.n * a.c, kLineThreads), kLineThreads, 0, stream>>>(a, rows, Divider<I>(a.c));
+      GRAFT_CUDA_CHECK_LAUNCH(op, grad_kernel);
+    });
   }
 }
 

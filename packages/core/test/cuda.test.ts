@@ -148,6 +148,12 @@ describe.skipIf(!hasCuda)(`ops and autograd on a GPU agree with the CPU${why}`, 
   it('losses, normalization, pooling, dropout and convolutions', () => {
     const targets = tensor([1, 0, 4, 2, 2, 3], { dtype: 'int32' });
     parity('crossEntropy (smoothing)', [x([6, 5], 21)], (a) => F.crossEntropy(a, targets.to(a.device), { labelSmoothing: 0.1 }));
+    const withIgnored = tensor([1, 0, 4, 2, -1, 3], { dtype: 'int32' }), classWeights = tensor([0.5, 2, 1, 0.25, 3]);
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      parity(`nllLoss (weights, ignoreIndex, ${reduction})`, [x([6, 5], 37)], (a) => F.nllLoss(a.logSoftmax(1), withIgnored.to(a.device),
+        { weight: classWeights.to(a.device), ignoreIndex: -1, reduction }));
+    }
+    parity('nllLoss (plain)', [x([6, 5], 38)], (a) => F.nllLoss(a.logSoftmax(1), targets.to(a.device)));
     parity('bce with logits', [x([6, 5], 22), x([6, 5], 23).sigmoid()], (a, t) => F.binaryCrossEntropyWithLogits(a, t.detach()));
     parity('mse', [x([6, 5], 24), x([6, 5], 25)], (a, b) => F.mseLoss(a, b));
     parity('layerNorm', [x([4, 3, 8], 26), x([8], 27), x([8], 28)], (a, g, b) => F.layerNorm(a, [8], g, b));
@@ -157,6 +163,20 @@ describe.skipIf(!hasCuda)(`ops and autograd on a GPU agree with the CPU${why}`, 
     parity('dropout (seeded: the same mask)', [x([8, 33], 33)], (a) => F.dropout(a, 0.3, { seed: 42 }));
     parity('conv2d stride/pad/groups', [x([2, 4, 9, 8], 34), x([6, 2, 3, 3], 35), x([6], 36)],
       (a, w, b) => F.conv2d(a, w, b, { stride: 2, padding: 1, groups: 2 }), GEMM);
+  });
+
+  it('nllLoss leaves its targets on the GPU: a bad target is a NaN loss there, an error on the CPU', () => {
+    const logp = randn([3, 4], { seed: 39 }).logSoftmax(1), bad = tensor([1, 7, 2], { dtype: 'int32' });
+    expect(() => F.nllLoss(logp, bad)).toThrow(/nllLoss: target 7 at sample 1 is outside \[0, 4\)/);
+    const [lg, bg] = [logp.to('cuda'), bad.to('cuda')];
+    const none = F.nllLoss(lg, bg, { reduction: 'none' }).toArray() as number[];
+    expect(Number.isNaN(none[1])).toBe(true);
+    expect(none[0]).toBeCloseTo(-(logp.toArray() as number[][])[0][1], 6);
+    expect(Number.isNaN(F.nllLoss(lg, bg).item())).toBe(true);
+    // An ignored sample adds exactly 0, even where its row's log-probability of class 0 is -inf.
+    const minusInf = tensor([[-Infinity, 0], [0, -Infinity]]).to('cuda');
+    expect(F.nllLoss(minusInf, tensor([-100, 0], { dtype: 'int32' }).to('cuda'), { reduction: 'sum' }).item()).toBe(0);
+    [logp, bad, lg, bg, minusInf].forEach((t) => t.dispose());
   });
 
   it('convolutions on tensor cores follow setCudaConvPrecision', () => {

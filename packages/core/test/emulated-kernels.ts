@@ -136,6 +136,30 @@ function roundedFor(precision: Native.CudaPrecision | undefined, values: Float32
  * @example
  * vi.mock('@graft/native', async (importOriginal) => (await import('./emulated-kernels.js')).emulatedKernels(await importOriginal()));
  */
+// y (outer, m, inner) from x (outer, n, inner): y[o, j, i] = x[o, row(o, j, i), i], NaN where the row is
+// outside [0, n), as cudaIndexSelect and cudaGather.
+function selectRows(x: Float32Array, outer: number, n: number, inner: number, m: number,
+  row: (o: number, j: number, i: number) => number, y: Float32Array): void {
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < m; j++)
+      for (let i = 0; i < inner; i++) {
+        const k = row(o, j, i);
+        y[(o * m + j) * inner + i] = k >= 0 && k < n ? x[(o * n + k) * inner + i] : NaN;
+      }
+}
+
+// dx (outer, n, inner) += dy (outer, m, inner) at dx[o, row(o, j, i), i], skipping rows outside [0, n),
+// as cudaIndexAdd and cudaScatterAdd (in order here; the GPU's atomic adds may come in any order).
+function addRows(dy: Float32Array, outer: number, m: number, inner: number,
+  row: (o: number, j: number, i: number) => number, n: number, dx: Float32Array): void {
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < m; j++)
+      for (let i = 0; i < inner; i++) {
+        const k = row(o, j, i);
+        if (k >= 0 && k < n) dx[(o * n + k) * inner + i] += dy[(o * m + j) * inner + i];
+      }
+}
+
 export function emulatedKernels(real: NativeModule): NativeModule {
   const r = real;
   const kernels: Partial<NativeModule> = {
@@ -157,14 +181,25 @@ export function emulatedKernels(real: NativeModule): NativeModule {
       const h: Parameters<NativeModule['gemm']>[0] = onHost(g);
       r.gemm({ ...h, a: roundedFor(precision, h.a), b: roundedFor(precision, h.b) });
     },
+    // The CUDA kernels keep indices on the device, so an index outside [0, n) is not an error there: it
+    // selects NaN and adds nothing (indexing.cu). The CPU kernels throw; these loops follow the GPU.
     cudaIndexSelect: (x, outer, n, inner, indices, m, y) => {
       const idx = i32(indices);
       if (idx.length !== m) throw new Error(`emulated cudaIndexSelect: ${idx.length} indices in the slice, m = ${m}`);
-      r.indexSelect(f32(x), outer, n, inner, idx, f32(y));
+      selectRows(f32(x), outer, n, inner, m, (_o, j) => idx[j], f32(y));
     },
-    cudaIndexAdd: (dy, outer, m, inner, indices, n, dx) => r.indexAdd(f32(dy), outer, m, inner, i32(indices), f32(dx).subarray(0, outer * n * inner)),
-    cudaGather: (x, outer, n, inner, index, _m, y) => r.gather(f32(x), outer, n, inner, i32(index), f32(y)),
-    cudaScatterAdd: (dy, outer, m, inner, index, n, dx) => r.scatterAdd(f32(dy), outer, m, inner, i32(index), f32(dx).subarray(0, outer * n * inner)),
+    cudaIndexAdd: (dy, outer, m, inner, indices, n, dx) => {
+      const idx = i32(indices);
+      addRows(f32(dy), outer, m, inner, (_o, j) => idx[j], n, f32(dx));
+    },
+    cudaGather: (x, outer, n, inner, index, m, y) => {
+      const idx = i32(index);
+      selectRows(f32(x), outer, n, inner, m, (o, j, i) => idx[(o * m + j) * inner + i], f32(y));
+    },
+    cudaScatterAdd: (dy, outer, m, inner, index, n, dx) => {
+      const idx = i32(index);
+      addRows(f32(dy), outer, m, inner, (o, j, i) => idx[(o * m + j) * inner + i], n, f32(dx));
+    },
     cudaOneHot: (labels, count, classes, out) => {
       const l = i32(labels);
       if (l.length !== count) throw new Error(`emulated cudaOneHot: ${l.length} labels in the slice, count = ${count}`);

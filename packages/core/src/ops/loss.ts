@@ -7,10 +7,12 @@ import { needsGrad, record } from '../autograd/graph.js';
 import { backendFor } from '../tensor/backend.js';
 import { numel, sameShape, shapeString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/scope.js';
 import { toDType } from './cast.js';
+import { ne, where } from './compare.js';
 import { empty, tensor } from './creation.js';
-import { binaryRaw, checkFloat, mul, sub } from './elementwise.js';
-import { gather } from './indexing.js';
+import { binaryRaw, checkFloat, div, mul, neg, sub } from './elementwise.js';
+import { gather, indexSelect } from './indexing.js';
 import { mean, sum } from './reduce.js';
 import { contiguous, permute, reshape } from './views.js';
 
@@ -121,7 +123,9 @@ export interface NllLossOptions {
 
 /**
  * Negative log-likelihood of log-probabilities (N, C) at class indices (N): -logp[n, t_n] * w[t_n];
- * 'mean' divides by the sum of the weights of the non-ignored samples (as PyTorch).
+ * 'mean' divides by the sum of the weights of the non-ignored samples (as PyTorch). On the CPU a target
+ * outside [0, C) that is not ignoreIndex throws; on a GPU the targets are not read back (a step does not
+ * wait for them), and such a target gives its sample a NaN loss instead, as {@link crossEntropy} does.
  * @example
  * nllLoss(logSoftmax(logits, 1), labels);
  */
@@ -132,8 +136,11 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   }
   const [n, c] = logProbs.shape;
   const ignore = options.ignoreIndex ?? -100;
+  if (options.weight && options.weight.numel !== c) throw new Error(`nllLoss: weight has ${options.weight.numel} entries for ${c} classes`);
+  if (logProbs.device !== 'cpu' && c <= 2 ** 24) {
+    return nllLossOnDevice(logProbs, target, options.weight ?? null, ignore, options.reduction ?? 'mean');
+  }
   const weights = options.weight ? toDType(options.weight, 'float32').dataSync<'float32'>() : null;
-  if (weights !== null && weights.length !== c) throw new Error(`nllLoss: weight has ${weights.length} entries for ${c} classes`);
   // Per-sample bookkeeping over the N labels: safe indices and -w[t] factors (0 where ignored).
   const labels = toDType(target, 'int32');
   const lab = labels.dataSync<'int32'>();
@@ -167,6 +174,24 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   }
   if (out !== per) per.dispose();
   return out;
+}
+
+// nllLoss with the labels left where logProbs is. Labels pass through float32 (exact below 2^24, so the
+// caller keeps C <= 2^24: a larger label still rounds to one outside [0, C)). An ignored sample picks
+// class 0 with weight 0, and `where` gives it a loss of exactly 0 (and no gradient) even where that
+// log-probability is -inf; a target outside [0, C) makes gather and indexSelect give NaN.
+function nllLossOnDevice(logProbs: Tensor, target: Tensor, weight: Tensor | null, ignore: number, reduction: Reduction): Tensor {
+  const [n] = logProbs.shape;
+  return tidy(() => {
+    const labels = toDType(target.to(logProbs.device), 'float32');
+    const counted = ne(labels, ignore);
+    const safe = toDType(mul(labels, counted), 'int32');
+    const picked = reshape(gather(logProbs, 1, reshape(safe, [n, 1])), [n]);
+    const w = weight === null ? counted : mul(indexSelect(toDType(weight.detach().to(logProbs.device), 'float32'), 0, safe), counted);
+    const per = where(counted, neg(mul(picked, w)), 0);
+    if (reduction === 'none') return per;
+    return reduction === 'sum' ? sum(per) : div(sum(per), sum(w));
+  });
 }
 
 function reduce(x: Tensor, reduction: Reduction): Tensor {

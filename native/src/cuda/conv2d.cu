@@ -219,8 +219,8 @@ struct TileLoads {
     if (col_in) col = pr.col(g, col0 + b_col);
   }
 
-  // The thread's elements of K step k0 (zeros past the matrix), each value through round(). The kernels
-  // fetch step k0 + 16 into registers before multiplying step k0, so the loads' latency overlaps the math.
+  // The thread's elements of K step k0 (zeros past the matrix), each value through round(). run() fetches
+  // step k0 + 16 into registers before multiplying step k0, so the loads' latency overlaps the math.
   struct Fetched {
     float a[kLoads], b[kLoads];
   };
@@ -245,14 +245,34 @@ struct TileLoads {
       Bs[b_depth + u * (kThreads / kTile)][b_col] = f.b[u];
     }
   }
+
+  // The K loop both kernels share: multiply(As, Bs) for each K step of the whole depth, on shared tiles
+  // that are double-buffered. While the block multiplies step k from one buffer, each thread fetches
+  // step k+1 into registers and stores it into the other, so one barrier per step both publishes
+  // step k+1 and tells every thread that step k's buffer is free again (it is next written two steps on).
+  template <int kPitch, typename Round, typename Multiply>
+  __device__ void run(const Problem& pr, I depth, Round round, float (*a_tiles)[kStep][kPitch],
+                      float (*b_tiles)[kStep][kPitch], Multiply multiply) const {
+    stash(fetch(pr, 0, depth, round), a_tiles[0], b_tiles[0]);
+    __syncthreads();
+    int buffer = 0;
+    for (I k0 = 0; k0 < depth; k0 += kStep, buffer ^= 1) {
+      const bool more = k0 + kStep < depth;
+      Fetched next;
+      if (more) next = fetch(pr, k0 + kStep, depth, round);
+      multiply(a_tiles[buffer], b_tiles[buffer]);
+      if (more) stash(next, a_tiles[buffer ^ 1], b_tiles[buffer ^ 1]);
+      __syncthreads();
+    }
+  }
 };
 
 // 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem; blockIdx.z
 // is the group.
 template <typename Problem>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
-  __shared__ float As[kStep][kTile + 4];
-  __shared__ float Bs[kStep][kTile + 4];
+  __shared__ float a_tiles[2][kStep][kTile + 4];  // double-buffered: see TileLoads::run
+  __shared__ float b_tiles[2][kStep][kTile + 4];
   const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
   using I = typename Problem::Index;
   const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
@@ -261,19 +281,14 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
     const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
     const auto same = [](float v) { return v; };
     float acc[kMicro][kMicro] = {};
-    auto next = loads.fetch(pr, 0, depth, same);
-    for (I k0 = 0; k0 < depth; k0 += kStep) {
-      loads.stash(next, As, Bs);
-      __syncthreads();
-      if (k0 + kStep < depth) next = loads.fetch(pr, k0 + kStep, depth, same);
+    loads.run(pr, depth, same, a_tiles, b_tiles, [&](const float (*As)[kTile + 4], const float (*Bs)[kTile + 4]) {
 #pragma unroll
       for (int l = 0; l < kStep; ++l)
 #pragma unroll
         for (int u = 0; u < kMicro; ++u)
 #pragma unroll
           for (int v = 0; v < kMicro; ++v) acc[u][v] = fmaf(As[l][ty * kMicro + u], Bs[l][tx * kMicro + v], acc[u][v]);
-      __syncthreads();
-    }
+    });
     for (int u = 0; u < kMicro; ++u)
       for (int v = 0; v < kMicro; ++v) {
         const I i = row0 + ty * kMicro + u, j = col0 + tx * kMicro + v;
@@ -292,8 +307,8 @@ constexpr int kMmaPitch = kTile + 8;
 template <typename Problem, bool BF16>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr, int64_t groups) {
 #if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
-  __shared__ float As[kStep][kMmaPitch];
-  __shared__ float Bs[kStep][kMmaPitch];
+  __shared__ float a_tiles[2][kStep][kMmaPitch];  // double-buffered: see TileLoads::run
+  __shared__ float b_tiles[2][kStep][kMmaPitch];
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
   const int quad = lane / 4, t = lane % 4;  // the fragment coordinates (groupID, threadID_in_group)
   using I = typename Problem::Index;
@@ -303,11 +318,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
     const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
     float acc[2][2][4] = {};
-    auto next = loads.fetch(pr, 0, depth, round);
-    for (I k0 = 0; k0 < depth; k0 += kStep) {
-      loads.stash(next, As, Bs);
-      __syncthreads();
-      if (k0 + kStep < depth) next = loads.fetch(pr, k0 + kStep, depth, round);
+    loads.run(pr, depth, round, a_tiles, b_tiles, [&](const float (*As)[kMmaPitch], const float (*Bs)[kMmaPitch]) {
       if (BF16) {
 #pragma unroll
         for (int mi = 0; mi < 2; ++mi) {
@@ -338,8 +349,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
             }
           }
       }
-      __syncthreads();
-    }
+    });
 #pragma unroll
     for (int mi = 0; mi < 2; ++mi)
 #pragma unroll

@@ -193,6 +193,7 @@ struct BackwardWeightSplit {
 };
 
 constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
+static_assert(kMicro == 4 && (kTile + 4) % 4 == 0, "the float32 kernel reads a thread's 4 A and 4 B values as float4s");
 
 // A thread's share of the operand loads of a 64x64 tile, for both conv kernels: each K step it stores A
 // rows a_row + 16u (u < 4) at depth a_depth and B column b_col at depths b_depth + 4u, so its four Rows
@@ -271,8 +272,9 @@ struct TileLoads {
 // is the group.
 template <typename Problem>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
-  __shared__ float a_tiles[2][kStep][kTile + 4];  // double-buffered: see TileLoads::run
-  __shared__ float b_tiles[2][kStep][kTile + 4];
+  // Double-buffered (TileLoads::run); rows of 68 floats keep each thread's 4 values one aligned float4.
+  __shared__ __align__(16) float a_tiles[2][kStep][kTile + 4];
+  __shared__ __align__(16) float b_tiles[2][kStep][kTile + 4];
   const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
   using I = typename Problem::Index;
   const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
@@ -283,11 +285,16 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
     float acc[kMicro][kMicro] = {};
     loads.run(pr, depth, same, a_tiles, b_tiles, [&](const float (*As)[kTile + 4], const float (*Bs)[kTile + 4]) {
 #pragma unroll
-      for (int l = 0; l < kStep; ++l)
+      for (int l = 0; l < kStep; ++l) {
+        // One 16-byte shared load per operand instead of four: a warp's B reads are 16 distinct float4s.
+        const float4 a4 = *reinterpret_cast<const float4*>(&As[l][ty * kMicro]);
+        const float4 b4 = *reinterpret_cast<const float4*>(&Bs[l][tx * kMicro]);
+        const float a[kMicro] = {a4.x, a4.y, a4.z, a4.w}, b[kMicro] = {b4.x, b4.y, b4.z, b4.w};
 #pragma unroll
         for (int u = 0; u < kMicro; ++u)
 #pragma unroll
-          for (int v = 0; v < kMicro; ++v) acc[u][v] = fmaf(As[l][ty * kMicro + u], Bs[l][tx * kMicro + v], acc[u][v]);
+          for (int v = 0; v < kMicro; ++v) acc[u][v] = fmaf(a[u], b[v], acc[u][v]);
+      }
     });
     for (int u = 0; u < kMicro; ++u)
       for (int v = 0; v < kMicro; ++v) {
@@ -307,7 +314,7 @@ constexpr int kMmaPitch = kTile + 8;
 template <typename Problem, bool BF16>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr, int64_t groups) {
 #if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
-  __shared__ float a_tiles[2][kStep][kMmaPitch];  // double-buffered: see TileLoads::run
+  __shared__ float a_tiles[2][kStep][kMmaPitch];  // double-buffered (TileLoads::run)
   __shared__ float b_tiles[2][kStep][kMmaPitch];
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
   const int quad = lane / 4, t = lane % 4;  // the fragment coordinates (groupID, threadID_in_group)

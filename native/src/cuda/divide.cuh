@@ -9,7 +9,7 @@
 // add and a shift. Divider<int64_t> is the plain division, for tensors past 2^31 elements.
 //
 // Why Divider<int32_t> is exact. Let s = ceil(log2 d), so 2^(s-1) < d <= 2^s, and
-// m = floor(2^32 (2^s - d) / d) + 1, which is below 2^32 - 7. Then M = 2^32 + m = floor(2^(32+s) / d) + 1
+// m = floor(2^32 (2^s - d) / d) + 1, at most 2^32 - 7 (2^s - d < d). Then M = 2^32 + m = floor(2^(32+s) / d) + 1
 // = (2^(32+s) + e) / d for some 0 < e <= d. For n = q d + r with 0 <= r < d and n < 2^31:
 //   n M / 2^(32+s) = q + r/d + n e / (d 2^(32+s)),  and  n e / (d 2^(32+s)) < 2^31 / 2^(32+s) < 1/d,
 // so the fractional part stays below (d-1)/d + 1/d = 1 and floor(n M / 2^(32+s)) = q. The device forms

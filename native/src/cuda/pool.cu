@@ -16,7 +16,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// Pool2dParams in index type I (int32_t where every index fits, see pool_geometry), with dividers for
+// Pool2dParams in index type I (int32_t where every index fits, see largest_index), with dividers for
 // the per-element arithmetic.
 template <typename I>
 struct Geometry {
@@ -28,10 +28,10 @@ struct Geometry {
 template <typename I>
 Geometry<I> geometry(const Pool2dParams& p) {
   const auto by = [](int64_t divisor) { return Divider<I>(std::max<int64_t>(divisor, 1)); };  // 1 for empty dims
-  return Geometry<I>{I(p.n * p.c), I(p.h),     I(p.w),     I(p.p()),     I(p.q()),      I(p.kh),
-                     I(p.kw),      I(p.stride_h), I(p.stride_w), I(p.pad_h), I(p.pad_w),   I(p.dil_h),
-                     I(p.dil_w),   p.count_include_pad, by(p.h), by(p.w), by(p.p()),     by(p.q()),
-                     by(p.stride_h), by(p.stride_w)};
+  return Geometry<I>{I(p.n * p.c),  I(p.h),      I(p.w),      I(p.p()),       I(p.q()),
+                     I(p.kh),       I(p.kw),     I(p.stride_h), I(p.stride_w), I(p.pad_h),
+                     I(p.pad_w),    I(p.dil_h),  I(p.dil_w),  p.count_include_pad,
+                     by(p.h),       by(p.w),     by(p.p()),   by(p.q()),      by(p.stride_h), by(p.stride_w)};
 }
 
 template <typename I>

@@ -7,7 +7,7 @@ import {
   cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward, capabilities,
   cudaBinary, cudaDownload, cudaFromArray, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
   cudaToArray, cudaUnary, cudaUnaryBackward, randomBernoulli, randomNormal, randomUniform, unary,
-  unaryBackward, type ArgReduceOp, type BinaryOp, type DeviceBuffer, type ReduceOp, type UnaryOp,
+  unaryBackward, type ArgReduceOp, type BinaryOp, type DeviceBuffer, type DeviceSlice, type ReduceOp, type UnaryOp,
 } from '@graft/native';
 import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
@@ -78,6 +78,32 @@ describe.skipIf(!hasCuda)(`cuda elementwise${why}`, () => {
       const out = devZeros(count);
       cudaBinary(op, shape, dev(a), oa, sa, dev(b), ob, sb, out);
       expectClose(cudaToArray(out), expected, mapTolerance, `cudaBinary ${op} ${JSON.stringify(shape)}`);
+    }
+  });
+
+  // Packed operands run 4 at a time where every pointer is 16-byte aligned; a slice starting one float in
+  // takes the one-by-one path, and sizes that are not a multiple of 4 end with a tail.
+  it('packed operands give the same values aligned, misaligned and with a tail', () => {
+    for (const n of [4, 13, 1003]) {
+      const rand = seededRandom(n);
+      const x = randomArray(n + 1, rand, -3, 3), b = randomArray(n + 1, rand, -2, 2), dy = randomArray(n + 1, rand);
+      const [xd, bd, dyd] = [dev(x), dev(b), dev(dy)];
+      for (const start of [0, 1]) {
+        const slice = (buffer: DeviceBuffer): DeviceSlice => ({ buffer, byteOffset: 4 * start, byteLength: 4 * n });
+        const xs = x.subarray(start, start + n), bs = b.subarray(start, start + n), dys = dy.subarray(start, start + n);
+        const y = new Float32Array(n), dx = new Float32Array(n), sum = new Float32Array(n);
+        unary('gelu', xs, y, unaryParams);
+        unaryBackward('gelu', xs, y, dys, dx, unaryParams);
+        binary('add', [n], xs, 0, [1], bs, 0, [1], sum);
+        const yd = devZeros(n + 1), dxd = devZeros(n + 1), sumd = devZeros(n + 1);
+        cudaUnary('gelu', slice(xd), slice(yd), unaryParams);
+        cudaUnaryBackward('gelu', slice(xd), slice(yd), slice(dyd), slice(dxd), unaryParams);
+        cudaBinary('add', [n], slice(xd), 0, [1], slice(bd), 0, [1], slice(sumd));
+        const label = `n=${n} start=${start}`;
+        expectClose(cudaToArray(yd).subarray(start, start + n), y, mapTolerance, `cudaUnary ${label}`);
+        expectClose(cudaToArray(dxd).subarray(start, start + n), dx, { atol: 1e-5, rtol: 1e-5 }, `cudaUnaryBackward ${label}`);
+        expect(Array.from(cudaToArray(sumd).subarray(start, start + n)), `cudaBinary ${label}`).toEqual(Array.from(sum));
+      }
     }
   });
 

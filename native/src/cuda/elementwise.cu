@@ -5,6 +5,7 @@
 //           dims merged where both operands step through them as one (strided.cuh).
 #include <cuda_runtime.h>
 
+#include <cstdint>
 #include <string>
 
 #include "cuda/cuda_check.cuh"
@@ -99,17 +100,61 @@ __device__ __forceinline__ float apply(BinaryOp op, float a, float b) {
   return 0.0f;
 }
 
+__device__ __forceinline__ bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// out[i] = f({in[0][i], ..., in[K-1][i]}) over contiguous arrays of n floats, four elements per step
+// through float4 loads and stores where every pointer is 16-byte aligned (the allocator's blocks are; a
+// tensor that starts inside its storage may not be), the rest one by one. The same values either way;
+// out may be one of the inputs (each element is read before it is written, by the same thread).
+template <int K, typename F>
+__device__ __forceinline__ void map_contiguous(int64_t n, const float* const (&in)[K], float* out, F f) {
+  bool vectors = aligned16(out);
+#pragma unroll
+  for (int k = 0; k < K; ++k) vectors = vectors && aligned16(in[k]);
+  const int64_t first = blockIdx.x * int64_t(blockDim.x) + threadIdx.x, step = int64_t(gridDim.x) * blockDim.x;
+  const int64_t quads = vectors ? n / 4 : 0;
+  for (int64_t q = first; q < quads; q += step) {
+    float lanes[K][4];
+#pragma unroll
+    for (int k = 0; k < K; ++k) {
+      const float4 v = reinterpret_cast<const float4*>(in[k])[q];
+      lanes[k][0] = v.x, lanes[k][1] = v.y, lanes[k][2] = v.z, lanes[k][3] = v.w;
+    }
+    float r[4];
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      float args[K];
+#pragma unroll
+      for (int k = 0; k < K; ++k) args[k] = lanes[k][c];
+      r[c] = f(args);
+    }
+    reinterpret_cast<float4*>(out)[q] = make_float4(r[0], r[1], r[2], r[3]);
+  }
+  for (int64_t i = 4 * quads + first; i < n; i += step) {
+    float args[K];
+#pragma unroll
+    for (int k = 0; k < K; ++k) args[k] = in[k][i];
+    out[i] = f(args);
+  }
+}
+
 // The op is a kernel argument, not a template parameter: one switch per element costs little next to
 // the memory traffic, and keeps one compiled kernel per map instead of one per op.
 __global__ void unary_kernel(UnaryOp op, UnaryParams p, const float* x, float* y, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = forward(op, p, x[i]);
+  const float* const in[1] = {x};
+  map_contiguous(n, in, y, [&](const float (&v)[1]) { return forward(op, p, v[0]); });
 }
 
 __global__ void unary_backward_kernel(UnaryOp op, UnaryParams p, const float* x, const float* y, const float* dy,
                                       float* dx, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    dx[i] = dy[i] * derivative(op, p, x[i], y[i]);
+  const float* const in[3] = {x, y, dy};
+  map_contiguous(n, in, dx, [&](const float (&v)[3]) { return v[2] * derivative(op, p, v[0], v[1]); });
+}
+
+// Same-shape operands that are both packed (the residual add, most gradients): no index arithmetic.
+__global__ void binary_contiguous_kernel(BinaryOp op, const float* a, const float* b, float* out, int64_t n) {
+  const float* const in[2] = {a, b};
+  map_contiguous(n, in, out, [&](const float (&v)[2]) { return apply(op, v[0], v[1]); });
 }
 
 template <typename I>
@@ -126,7 +171,7 @@ __global__ void binary_kernel(BinaryOp op, StridedIndex<2, I> g, const float* a,
 void unary(UnaryOp op, const UnaryParams& p, const float* x, float* y, int64_t n, int device) {
   cudaStream_t stream = stream_for("cudaUnary", device);
   if (n == 0) return;
-  unary_kernel<<<grid_for(n, kThreads), kThreads, 0, stream>>>(op, p, x, y, n);
+  unary_kernel<<<grid_for((n + 3) / 4, kThreads), kThreads, 0, stream>>>(op, p, x, y, n);
   GRAFT_CUDA_CHECK_LAUNCH("cudaUnary", unary_kernel);
 }
 
@@ -134,7 +179,7 @@ void unary_backward(UnaryOp op, const UnaryParams& p, const float* x, const floa
                     float* dx, int64_t n, int device) {
   cudaStream_t stream = stream_for("cudaUnaryBackward", device);
   if (n == 0) return;
-  unary_backward_kernel<<<grid_for(n, kThreads), kThreads, 0, stream>>>(op, p, x, y, dy, dx, n);
+  unary_backward_kernel<<<grid_for((n + 3) / 4, kThreads), kThreads, 0, stream>>>(op, p, x, y, dy, dx, n);
   GRAFT_CUDA_CHECK_LAUNCH("cudaUnaryBackward", unary_backward_kernel);
 }
 
@@ -145,6 +190,11 @@ void binary(BinaryOp op, const Dims& shape, const float* a, const Dims& a_stride
   const Dims* const strides[2] = {&a_strides, &b_strides};
   const StridedGeometry<2> g = make_geometry<2>(name, shape, strides);  // out is packed: its offset is i
   if (g.count == 0) return;
+  if (g.ndim <= 1 && (g.ndim == 0 || (g.stride[0][0] == 1 && g.stride[1][0] == 1))) {
+    binary_contiguous_kernel<<<grid_for((g.count + 3) / 4, kThreads), kThreads, 0, stream>>>(op, a, b, out, g.count);
+    GRAFT_CUDA_CHECK_LAUNCH(name, binary_contiguous_kernel);
+    return;
+  }
   with_strided_index(g, [&](auto index) {
     using I = typename decltype(index)::Index;
     binary_kernel<I><<<grid_for(g.count, kThreads), kThreads, 0, stream>>>(op, index, a, b, out);

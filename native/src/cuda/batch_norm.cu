@@ -187,13 +187,17 @@ __global__ void backward_eval_params_kernel(BatchNormBackwardEvalArgs a, int64_t
   if (a.dgamma) a.dgamma[c] = static_cast<float>(sum_dy_xc / sqrt(double(a.running_var[c]) + a.eps));
 }
 
-// dx = dy * gamma[c] / sqrt(running_var[c] + eps).
+// scale[c] = gamma[c] / sqrt(running_var[c] + eps) in double, rounded to float once per channel.
+__global__ void backward_eval_scale_kernel(BatchNormBackwardEvalArgs a, float* scale) {
+  const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (c < a.c) scale[c] = static_cast<float>((a.gamma ? a.gamma[c] : 1.0) / sqrt(double(a.running_var[c]) + a.eps));
+}
+
+// dx = dy * scale[c].
 struct BackwardEvalDx {
-  BatchNormBackwardEvalArgs a;
-  __device__ void operator()(int64_t i, int64_t c) const {
-    const float scale = static_cast<float>((a.gamma ? a.gamma[c] : 1.0) / sqrt(double(a.running_var[c]) + a.eps));
-    a.dx[i] = __fmul_rn(a.dy[i], scale);
-  }
+  const float *dy, *scale;
+  float* dx;
+  __device__ void operator()(int64_t i, int64_t c) const { dx[i] = __fmul_rn(dy[i], scale[c]); }
 };
 
 constexpr int kThreads = 256;
@@ -277,7 +281,12 @@ void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
     backward_eval_params_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.get());
     GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_params_kernel);
   }
-  if (a.dx) launch_channel_elementwise(op, BackwardEvalDx{a}, a.n, a.c, a.hw, stream);
+  if (a.dx) {
+    const DeviceScratch<float> scale(op, a.c, device);
+    backward_eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.get());
+    GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_scale_kernel);
+    launch_channel_elementwise(op, BackwardEvalDx{a.dy, scale.get(), a.dx}, a.n, a.c, a.hw, stream);
+  }
 }
 
 }  // namespace graft::cuda

@@ -16,6 +16,7 @@
 
 #include "cuda/cuda_check.cuh"
 #include "cuda/divide.cuh"
+#include "cuda/map_contiguous.cuh"
 #include "cuda/line.cuh"
 #include "graft/cuda_ops.h"
 
@@ -95,30 +96,43 @@ __global__ void eval_scale_kernel(BatchNormEvalArgs a, float* coef) {
   if (c < a.c) coef[c] = static_cast<float>(1.0 / sqrt(double(a.running_var[c]) + a.eps) * (a.gamma ? a.gamma[c] : 1.0));
 }
 
-// Elementwise work over an (N, C, HW) tensor: op(i, c) for element i of channel c. Planes of at least a
-// block's worth of values give each block one plane (blockIdx.y) and a share of its offsets (blockIdx.x),
-// so the channel comes from the block; shorter planes run as a flat grid-stride loop that divides (by
-// multiply-high in 32-bit indices, see divide.cuh).
+// Elementwise work over an (N, C, HW) tensor: op.out[i] = op(values of op.in at i, c) for element i of
+// channel c. Planes of at least a block's worth of values give each block one plane (blockIdx.y) and a
+// share of its offsets (blockIdx.x), so the channel comes from the block and a plane is a packed array
+// (four values per load where it starts 16-byte aligned); shorter planes run as a flat grid-stride loop
+// that divides (by multiply-high in 32-bit indices, see divide.cuh).
 template <typename Op>
 __global__ void plane_elementwise_kernel(Op op, int64_t planes, int64_t channels, int64_t hw) {
+  constexpr int K = Op::kInputs;
   for (int64_t plane = blockIdx.y; plane < planes; plane += gridDim.y) {
     const int64_t c = plane % channels, first = plane * hw;
-    for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < hw; k += int64_t(gridDim.x) * blockDim.x)
-      op(first + k, c);
+    float* out = op.out + first;
+    const float* in[K];
+#pragma unroll
+    for (int k = 0; k < K; ++k) in[k] = op.in[k] + first;
+    map_contiguous(hw, in, out, [&](const float (&v)[K]) { return op(v, c); });
   }
 }
 
 template <typename Op, typename I>
 __global__ void flat_elementwise_kernel(Op op, int64_t total, Divider<I> by_channels, Divider<I> by_hw) {
-  for_each_item<I>(total, [&](I i) { op(i, split3(i, by_channels, by_hw).mid); });  // (n, c, offset)
+  constexpr int K = Op::kInputs;
+  for_each_item<I>(total, [&](I i) {
+    float v[K];
+#pragma unroll
+    for (int k = 0; k < K; ++k) v[k] = op.in[k][i];
+    op.out[i] = op(v, split3(i, by_channels, by_hw).mid);  // (n, c, offset)
+  });
 }
 
-// y = (x - mean[c]) * scale[c] + shift[c], in float.
+// y = (x - mean[c]) * scale[c] + shift[c], in float. in = {x}, out = y.
 struct Normalize {
-  const float *x, *mean, *scale, *beta;
-  float* y;
-  __device__ void operator()(int64_t i, int64_t c) const {
-    y[i] = __fadd_rn(__fmul_rn(__fsub_rn(x[i], mean[c]), scale[c]), beta ? beta[c] : 0.0f);
+  static constexpr int kInputs = 1;
+  const float* in[kInputs];
+  float* out;
+  const float *mean, *scale, *beta;
+  __device__ float operator()(const float (&v)[kInputs], int64_t c) const {
+    return __fadd_rn(__fmul_rn(__fsub_rn(v[0], mean[c]), scale[c]), beta ? beta[c] : 0.0f);
   }
 };
 
@@ -168,13 +182,16 @@ __global__ void backward_coef_kernel(BatchNormBackwardArgs a, int64_t ranges, co
   coef[2 * a.c + c] = static_cast<float>(-g * invstd * sum_dy / md);
 }
 
-// dx = A[c]*dy + B[c]*(x - mean[c]) + C0[c] with coef = (A, B, C0), in float.
+// dx = A[c]*dy + B[c]*(x - mean[c]) + C0[c] with coef = (A, B, C0), in float. in = {dy, x}, out = dx.
 struct BackwardDx {
-  BatchNormBackwardArgs a;
-  const float* coef;
-  __device__ void operator()(int64_t i, int64_t c) const {
-    const float ax = __fmul_rn(coef[c], a.dy[i]), bx = __fmul_rn(coef[a.c + c], __fsub_rn(a.x[i], a.save_mean[c]));
-    a.dx[i] = __fadd_rn(__fadd_rn(ax, bx), coef[2 * a.c + c]);
+  static constexpr int kInputs = 2;
+  const float* in[kInputs];
+  float* out;
+  const float *mean, *coef;
+  int64_t channels;
+  __device__ float operator()(const float (&v)[kInputs], int64_t c) const {
+    const float ax = __fmul_rn(coef[c], v[0]), bx = __fmul_rn(coef[channels + c], __fsub_rn(v[1], mean[c]));
+    return __fadd_rn(__fadd_rn(ax, bx), coef[2 * channels + c]);
   }
 };
 
@@ -193,11 +210,13 @@ __global__ void backward_eval_scale_kernel(BatchNormBackwardEvalArgs a, float* s
   if (c < a.c) scale[c] = static_cast<float>((a.gamma ? a.gamma[c] : 1.0) / sqrt(double(a.running_var[c]) + a.eps));
 }
 
-// dx = dy * scale[c].
+// dx = dy * scale[c]. in = {dy}, out = dx.
 struct BackwardEvalDx {
-  const float *dy, *scale;
-  float* dx;
-  __device__ void operator()(int64_t i, int64_t c) const { dx[i] = __fmul_rn(dy[i], scale[c]); }
+  static constexpr int kInputs = 1;
+  const float* in[kInputs];
+  float* out;
+  const float* scale;
+  __device__ float operator()(const float (&v)[kInputs], int64_t c) const { return __fmul_rn(v[0], scale[c]); }
 };
 
 constexpr int kThreads = 256;
@@ -212,7 +231,8 @@ void launch_channel_elementwise(const char* op_name, const Op& op, int64_t n, in
   const int64_t planes = n * channels;
   if (planes == 0 || hw == 0) return;
   if (hw >= kThreads) {
-    const dim3 grid(static_cast<unsigned int>(std::min<int64_t>((hw + kThreads - 1) / kThreads, 1024)),
+    const int64_t quads = (hw + 3) / 4;  // a thread takes four values where the plane is aligned
+    const dim3 grid(static_cast<unsigned int>(std::min<int64_t>((quads + kThreads - 1) / kThreads, 1024)),
                     static_cast<unsigned int>(std::min<int64_t>(planes, 65535)));
     plane_elementwise_kernel<Op><<<grid, kThreads, 0, stream>>>(op, planes, channels, hw);
     GRAFT_CUDA_CHECK_LAUNCH(op_name, plane_elementwise_kernel);
@@ -239,7 +259,7 @@ void batch_norm_train(const BatchNormTrainArgs& a, int device) {
   GRAFT_CUDA_CHECK_LAUNCH(op, range_moments_kernel);
   train_stats_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.get(), scale.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, train_stats_kernel);
-  launch_channel_elementwise(op, Normalize{a.x, a.save_mean, scale.get(), a.beta, a.y}, a.n, a.c, a.hw, stream);
+  launch_channel_elementwise(op, Normalize{{a.x}, a.y, a.save_mean, scale.get(), a.beta}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
@@ -250,7 +270,7 @@ void batch_norm_eval(const BatchNormEvalArgs& a, int device) {
   const DeviceScratch<float> scale(op, a.c, device);
   eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, eval_scale_kernel);
-  launch_channel_elementwise(op, Normalize{a.x, a.running_mean, scale.get(), a.beta, a.y}, a.n, a.c, a.hw, stream);
+  launch_channel_elementwise(op, Normalize{{a.x}, a.y, a.running_mean, scale.get(), a.beta}, a.n, a.c, a.hw, stream);
 }
 
 void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
@@ -265,7 +285,10 @@ void batch_norm_backward(const BatchNormBackwardArgs& a, int device) {
   GRAFT_CUDA_CHECK_LAUNCH(op, range_grad_sums_kernel);
   backward_coef_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, split.ranges, partial.get(), coef.get());
   GRAFT_CUDA_CHECK_LAUNCH(op, backward_coef_kernel);
-  if (a.dx) launch_channel_elementwise(op, BackwardDx{a, coef.get()}, a.n, a.c, a.hw, stream);
+  if (a.dx) {
+    const BackwardDx dx{{a.dy, a.x}, a.dx, a.save_mean, coef.get(), a.c};
+    launch_channel_elementwise(op, dx, a.n, a.c, a.hw, stream);
+  }
 }
 
 void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
@@ -285,7 +308,7 @@ void batch_norm_backward_eval(const BatchNormBackwardEvalArgs& a, int device) {
     const DeviceScratch<float> scale(op, a.c, device);
     backward_eval_scale_kernel<<<grid_for(a.c, kThreads), kThreads, 0, stream>>>(a, scale.get());
     GRAFT_CUDA_CHECK_LAUNCH(op, backward_eval_scale_kernel);
-    launch_channel_elementwise(op, BackwardEvalDx{a.dy, scale.get(), a.dx}, a.n, a.c, a.hw, stream);
+    launch_channel_elementwise(op, BackwardEvalDx{{a.dy}, a.dx, scale.get()}, a.n, a.c, a.hw, stream);
   }
 }
 

@@ -357,15 +357,13 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
           }
       }
     });
-#pragma unroll
-    for (int mi = 0; mi < 2; ++mi)
-#pragma unroll
-      for (int nj = 0; nj < 2; ++nj)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const I i = row0 + wm * 32 + mi * 16 + quad + (e / 2) * 8, j = col0 + wn * 16 + nj * 8 + 2 * t + e % 2;
-          if (i < m && j < cols) pr.store(g, i, j, acc[mi][nj][e]);
-        }
+    // The warp's 32x16 tile, from the lane's first accumulator.
+    const I warp_row = row0 + wm * 32 + tiles::accumulator_row(lane);
+    const I warp_col = col0 + wn * 16 + tiles::accumulator_col(lane);
+    tiles::for_each_accumulator(acc, [&](int r, int c, float v) {
+      const I i = warp_row + r, j = warp_col + c;
+      if (i < m && j < cols) pr.store(g, i, j, v);
+    });
   }
 #else
   __trap();  // the host refuses tensor-core precisions below compute capability 8.0

@@ -148,18 +148,14 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_
     tiles::cp_async_wait<0>();
     __syncthreads();  // the next batch refills stage 0
     float* C = c + batch * p.stride_c;
-    const int64_t row0 = int64_t(tm) * kBM + wm * 64 + lane / 4, col0 = int64_t(tn) * kBN + wn * 32 + (lane % 4) * 2;
-#pragma unroll
-    for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-      for (int nj = 0; nj < 4; ++nj)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int64_t i = row0 + mi * 16 + (e / 2) * 8, j = col0 + nj * 8 + e % 2;
-          if (i >= p.m || j >= p.n) continue;
-          float* out = C + i * p.ldc + j;
-          *out = p.beta == 0.0f ? p.alpha * acc[mi][nj][e] : p.alpha * acc[mi][nj][e] + p.beta * *out;
-        }
+    const int64_t row0 = int64_t(tm) * kBM + wm * 64 + tiles::accumulator_row(lane);
+    const int64_t col0 = int64_t(tn) * kBN + wn * 32 + tiles::accumulator_col(lane);
+    tiles::for_each_accumulator(acc, [&](int r, int col, float v) {
+      const int64_t i = row0 + r, j = col0 + col;
+      if (i >= p.m || j >= p.n) return;
+      float* out = C + i * p.ldc + j;
+      *out = p.beta == 0.0f ? p.alpha * v : p.alpha * v + p.beta * *out;
+    });
   }
 #else
   __trap();  // the host refuses tensor-core precisions below compute capability 8.0

@@ -105,6 +105,24 @@ __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
   return (__float_as_uint(lo) >> 16) | (__float_as_uint(hi) & 0xffff0000u);
 }
 
+// The m16n8 accumulator (D) fragment of the PTX ISA: in each 16x8 mma tile, a lane's element e < 4 sits
+// at row lane/4 + 8*(e/2), column 2*(lane%4) + e%2. accumulator_row/col give the lane's first element;
+// for_each_accumulator visits acc[mi][nj][e] of MI x NJ tiles (tile (mi, nj) at rows 16*mi, columns
+// 8*nj) with its row and column offsets from that first element. Callers fold the first element into
+// their base index once: adding it inside the loop instead raised the tensor-core GEMM's ptxas spills
+// from 24 to 64-76 bytes.
+__device__ __forceinline__ int accumulator_row(int lane) { return lane / 4; }
+__device__ __forceinline__ int accumulator_col(int lane) { return (lane % 4) * 2; }
+template <int MI, int NJ, typename Visit>
+__device__ __forceinline__ void for_each_accumulator(const float (&acc)[MI][NJ][4], Visit visit) {
+#pragma unroll
+  for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+    for (int nj = 0; nj < NJ; ++nj)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) visit(mi * 16 + (e / 2) * 8, nj * 8 + e % 2, acc[mi][nj][e]);
+}
+
 // Shared-memory rows of 128 bytes (eight 16-byte chunks): chunk c of row r lives at chunk c ^ (r % 8),
 // so eight rows read at the same logical chunk (one ldmatrix phase) hit eight different bank groups.
 __device__ __forceinline__ int swizzle128(int row, int chunk) { return row * 8 + (chunk ^ (row & 7)); }

@@ -19,6 +19,7 @@ export default defineConfig({
   },
   test: {
     include: ['native/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts', 'tools/test/**/*.test.ts'],
+    setupFiles: [here('./vitest.setup.ts')],
     pool: 'forks',
     poolOptions: { forks: { minForks: 1, maxForks: 2 } },
     testTimeout: 120_000,

@@ -17,7 +17,8 @@
 #      skipped with GPU_CHECK_QUICKSTART=0 (the CPU run is most of this step's time)
 #   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager,
 #      float32 and conv TF32), cuda_gemm, and conv --device cuda (ResNet-18's layers at batch 128, every
-#      precision, beside cuDNN); skipped with GPU_CHECK_BENCH=0
+#      precision, beside cuDNN); skipped with GPU_CHECK_BENCH=0. GPU_CHECK_TILES=1 adds the conv benchmark
+#      once more per block tile (GRAFT_CONV_TILE=64x64, 64x128, 128x128), to check the automatic choice
 # Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
 # Exit status: 0 when every step passed, else 1; the summary at the end names the failed steps.
 set -uo pipefail
@@ -67,8 +68,8 @@ capabilities() {
 cuda_tests() {
   npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts packages/core/test/cuda_parity.test.ts --reporter=verbose \
     --reporter=json --outputFile.json="$out/vitest-cuda.json" || return 1
-  GRAFT_CUDA_INDEX64=1 npx vitest run native/test/cuda_gemm.test.ts native/test/cuda_tensor.test.ts \
-    native/test/cuda_elementwise.test.ts native/test/cuda_train.test.ts -t 'implicit GEMM, float32|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing|cuda cross-entropy'
+  GRAFT_CUDA_INDEX64=1 npx vitest run native/test/cuda_gemm.test.ts native/test/cuda_conv.test.ts native/test/cuda_tensor.test.ts \
+    native/test/cuda_elementwise.test.ts native/test/cuda_train.test.ts -t 'implicit GEMM, float32|block tiles|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing|cuda cross-entropy'
 }
 
 # The quickstart on the GPU and on the CPU, and each method's test accuracy side by side. The two differ
@@ -97,7 +98,12 @@ quickstart_on_gpu() {
 
 benchmarks() {
   node benchmarks/run.mjs train_cuda && node benchmarks/run.mjs cuda_gemm --sizes 1024,4096 &&
-    node benchmarks/run.mjs conv --device cuda --model resnet18
+    node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
+  if [[ "${GPU_CHECK_TILES:-0}" != 0 ]]; then
+    for tile in 64x64 64x128 128x128; do
+      GRAFT_CONV_TILE=$tile node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
+    done
+  fi
 }
 
 step "GPU, driver and toolkit" "$out/gpu-info.log" gpu_info

@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const suites = [
   'native/test/cuda.test.ts', 'native/test/cuda_aliasing.test.ts', 'native/test/cuda_elementwise.test.ts', 'native/test/cuda_gemm.test.ts',
+  'native/test/cuda_conv.test.ts',
   'native/test/cuda_tensor.test.ts', 'native/test/cuda_train.test.ts', 'native/test/lerp.test.ts',
   'native/test/runtime.test.ts', 'packages/core/test/cuda.test.ts', 'packages/core/test/cuda_parity.test.ts',
   'benchmarks/test/bench_cuda.test.ts',
 ];
 
-const indexAndOrderSuites = 'cudaGemm \\(tf32\\)|implicit GEMM, float32|pooling|plumbing|cuda elementwise|reductions|' +
+const indexAndOrderSuites = 'cudaGemm \\(tf32\\)|implicit GEMM, float32|block tiles|pooling|plumbing|cuda elementwise|reductions|' +
   'cuda batch norm|cuda indexing|cuda cross-entropy|layer norm';
 
 function run(args, env = process.env) {
@@ -34,6 +35,6 @@ run([vitest, 'run', 'packages/core/test/cuda.test.ts', '-t', 'two CUDA devices',
 // same for all three), and in reverse order (blocks and threads last-first), so a kernel whose result
 // depends on the order its threads run between barriers fails one of the two runs; the tensor-core GEMM's
 // cp.async pipeline and the row reductions join this run for that.
-run([vitest, 'run', 'native/test/cuda_gemm.test.ts', 'native/test/cuda_tensor.test.ts', 'native/test/cuda_elementwise.test.ts',
+run([vitest, 'run', 'native/test/cuda_gemm.test.ts', 'native/test/cuda_conv.test.ts', 'native/test/cuda_tensor.test.ts', 'native/test/cuda_elementwise.test.ts',
   'native/test/cuda_train.test.ts', '-t', indexAndOrderSuites, ...process.argv.slice(2)],
 { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_CUDA_INDEX64: '1', GRAFT_SIM_ORDER: 'reverse' });

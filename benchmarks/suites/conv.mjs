@@ -8,11 +8,14 @@
  * `--model resnet18|resnet20` picks one network, `--batch n` replaces both default batches.
  * `--device cuda` times the CUDA kernels instead, at float32, TF32 and BF16 (tensor cores), each beside
  * PyTorch CUDA (cuDNN) at the same precision in the same run, with ResNet-18 at batch 128 (a training
- * batch); without a CUDA device it says why on stderr and returns no rows.
+ * batch); without a CUDA device it says why on stderr and returns no rows. Graft's rows name the block
+ * tile of its convolutions: `auto` (chosen per layer), or the one GRAFT_CONV_TILE forces (64x64, 64x128
+ * or 128x128), so runs under each can be set side by side to tune the choice.
  *
  * @example
  * // GRAFT_PYTHON=/usr/bin/python3 npm run bench -- conv --model resnet20 --threads 2
  * // npm run bench -- conv --device cuda --model resnet18
+ * // GRAFT_CONV_TILE=128x128 npm run bench -- conv --device cuda --model resnet18
  */
 import * as graft from '../../native/dist/index.js';
 import { measure } from '../lib/timing.mjs';
@@ -129,7 +132,7 @@ export async function run(opts) {
 }
 
 /** Columns of the table on --device cuda, in order. */
-export const cudaColumns = ['op', 'impl', 'device', 'precision', 'model', 'shape', 'seconds', 'gflops'];
+export const cudaColumns = ['op', 'impl', 'device', 'precision', 'tile', 'model', 'shape', 'seconds', 'gflops'];
 const cudaBatch = 128;  // a training batch, for both models
 const cudaPrecisions = ['float32', 'tf32', 'bf16'];
 
@@ -158,7 +161,8 @@ async function timeGraftCuda([n, c, h, w, k, r, stride, padding], precision, rep
 }
 
 function cudaRows(impl, precision, model, dims, fwd, fwdBwd, flops) {
-  const common = { impl, device: 'cuda', precision, model, shape: label(dims) };
+  const tile = impl === 'graft' ? process.env.GRAFT_CONV_TILE || 'auto' : 'cudnn';
+  const common = { impl, device: 'cuda', precision, tile, model, shape: label(dims) };
   return [
     { op: 'conv2d-fwd', ...common, seconds: fwd, gflops: flops / fwd / 1e9 },
     { op: 'conv2d-fwd-bwd', ...common, seconds: fwdBwd, gflops: (3 * flops) / fwdBwd / 1e9 },

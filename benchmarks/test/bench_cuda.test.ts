@@ -17,6 +17,7 @@ interface ConvRow {
   impl: string;
   device: string;
   precision: string;
+  tile: string;
   model: string;
   shape: string;
   seconds: number;
@@ -26,7 +27,7 @@ interface ConvRow {
 describe('npm run bench -- conv --device cuda', () => {
   it(hasCuda ? 'times every ResNet-20 layer at every precision' : 'says why there is no CUDA device and prints no rows', () => {
     const out = spawnSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), 'conv', '--device', 'cuda', '--model', 'resnet20',
-      '--batch', '1', '--repeat', '1', '--json'], { cwd: root, encoding: 'utf8', env: process.env });
+      '--batch', '1', '--repeat', '1', '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_CONV_TILE: '' } });
     expect(out.status, out.stderr).toBe(0);
     const { results } = JSON.parse(out.stdout) as { results: ConvRow[] };
     if (!hasCuda) {
@@ -40,6 +41,7 @@ describe('npm run bench -- conv --device cuda', () => {
     // 8 distinct ResNet-20 convolutions, forward and forward+backward, per precision.
     expect(graft).toHaveLength(8 * 2 * precisions.length);
     expect(new Set(graft.map((r) => r.precision))).toEqual(new Set(precisions));
+    expect(new Set(graft.map((r) => r.tile))).toEqual(new Set(['auto']));
     for (const r of results) {
       expect(r).toMatchObject({ device: 'cuda', model: 'resnet20' });
       expect(['conv2d-fwd', 'conv2d-fwd-bwd']).toContain(r.op);

@@ -4,27 +4,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   argReduce, binary, cudaArgReduce, cudaLogSoftmax, cudaLogSoftmaxBackward, cudaReduce, cudaSoftmax,
-  cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward, capabilities,
-  cudaBinary, cudaDownload, cudaFromArray, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
+  cudaSoftmaxBackward, logSoftmax, logSoftmaxBackward, reduce, softmax, softmaxBackward,
+  cudaBinary, cudaDownload, cudaRandomBernoulli, cudaRandomNormal, cudaRandomUniform,
   cudaToArray, cudaUnary, cudaUnaryBackward, randomBernoulli, randomNormal, randomUniform, unary,
   unaryBackward, type ArgReduceOp, type BinaryOp, type DeviceBuffer, type DeviceSlice, type ReduceOp, type UnaryOp,
 } from '@graft/native';
+import { deviceBuffers, hasCuda, why } from './cuda_helpers.js';
 import { expectClose, randomArray, seededRandom, type Tolerance } from './helpers.js';
 
-const caps = capabilities();
-const hasCuda = caps.cudaDevices.length > 0;
-const why = hasCuda ? '' : ` (skipped: no CUDA device: ${caps.cudaUnavailableReason})`;
-
 // Buffers made in a test are disposed after it.
-const made: DeviceBuffer[] = [];
-function dev(data: Float32Array): DeviceBuffer {
-  const buffer = cudaFromArray(data);
-  made.push(buffer);
-  return buffer;
-}
-function devZeros(n: number): DeviceBuffer {
-  return dev(new Float32Array(n));
-}
+const { dev, devZeros, disposeAll } = deviceBuffers();
 
 // Unary and binary maps use the CPU kernels' float32 formulas; only the device's libm (expf, erfcf,
 // tanhf, powf: within 2 ulp of correctly rounded) differs from the host's, so a few ulp of relative error
@@ -38,7 +27,7 @@ const positiveOnly = new Set<UnaryOp>(['log', 'sqrt', 'rsqrt', 'powScalar', 'rec
 const unaryParams = { alpha: 0.2, beta: -0.5, min: -0.5, max: 0.75, exponent: 1.7 };
 
 describe.skipIf(!hasCuda)(`cuda elementwise${why}`, () => {
-  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+  afterEach(disposeAll);
 
   it.each(unaryOps)('unary %s forward and backward on odd sizes', (op) => {
     for (const n of [1, 7, 1000, 70_001]) {
@@ -121,7 +110,7 @@ const lineShapes: Array<[number, number, number]> = [
 ];
 
 describe.skipIf(!hasCuda)(`cuda reductions and softmax${why}`, () => {
-  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+  afterEach(disposeAll);
 
   // Sums and products accumulate in double on both sides, in different fixed orders: the float32 result
   // can differ by the one rounding at the end (2^-24 relative); max/min and arg* are exact.
@@ -177,7 +166,7 @@ describe.skipIf(!hasCuda)(`cuda reductions and softmax${why}`, () => {
   });
 });
 describe.skipIf(!hasCuda)(`cuda random numbers: the CPU's stream mapping${why}`, () => {
-  afterEach(() => void made.splice(0).forEach((b) => b.dispose()));
+  afterEach(disposeAll);
 
   // Offsets not a multiple of 4 and lengths off the 4-word Philox block cover partial blocks at both ends.
   const cases: Array<[number, number, number]> = [[1, 0, 1], [42, 3, 7], [7, 5, 4097], [2 ** 40 + 3, 2 ** 33 + 1, 1001]];

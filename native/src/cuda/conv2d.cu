@@ -3,8 +3,9 @@
 //   forward:         y (Kg, N*P*Q)   = w (Kg, Cg*R*S)       x  cols(x) (Cg*R*S, N*P*Q)
 //   backward_data:   dx (Cg, N*H*W)  = wᵀ (Cg, Kg*R*S)      x  rows(dy) (Kg*R*S, N*H*W), zero where no (p,q) maps
 //   backward_weight: dw (Kg, Cg*R*S) = dy (Kg, N*P*Q)       x  cols(x)ᵀ (N*P*Q, Cg*R*S)
-// Each output is one thread's float32 sum in a fixed order (64x64 tiles, K in steps of 16, 4x4 per thread),
-// so results are reproducible; dbias is a fixed-order double sum per filter.
+// Each output is one thread's float32 sum in a fixed order (K in steps of 16, depth ascending), so results
+// are reproducible, and the same whichever block tile (64x64, 64x128 or 128x128, see Tile) computes them;
+// dbias is a fixed-order double sum per filter.
 // backward_weight's depth N*P*Q is long and its grid small (ResNet-18's first conv at batch 128: 3 tiles of
 // 1.6M products each), so when the tiles alone would not fill the GPU the depth is split (split-K): split s
 // of S sums depth [s*chunk, (s+1)*chunk) (the last split up to N*P*Q; chunk is a multiple of 16 and at least
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "cuda/cuda_check.cuh"
@@ -192,27 +194,43 @@ struct BackwardWeightSplit {
   __device__ void store(I v, I i, I j, float acc) const { whole.store(v, i, j, acc); }
 };
 
-constexpr int kTile = 64, kStep = 16, kMicro = 4, kThreads = (kTile / kMicro) * (kTile / kMicro);
-static_assert(kMicro == 4 && (kTile + 4) % 4 == 0, "the float32 kernel reads a thread's 4 A and 4 B values as float4s");
+constexpr int kStep = 16, kThreads = 256;
 
-// A thread's share of the operand loads of a 64x64 tile, for both conv kernels: each K step it stores A
-// rows a_row + 16u (u < 4) at depth a_depth and B column b_col at depths b_depth + 4u, so its four Rows
-// and one Col are made once per tile (and group) and only the depth index is decomposed per element.
-template <typename Problem>
+// A block's tile of the output: kRows x kCols (each 64 or 128), 256 threads, K in steps of 16. Wider
+// tiles load each operand value once for more products (a 128x128 tile does 4x the 64x64 tile's math for
+// 2x its loads) but make fewer blocks; choose_tile() picks one per launch. Every tile sums each output's
+// products in the same order (depth ascending, zero-padded to whole K steps), so the tile changes
+// which block computes an output, never its bits.
+template <int ROWS, int COLS>
+struct Tile {
+  static constexpr int kRows = ROWS, kCols = COLS;
+  static_assert(ROWS % 64 == 0 && COLS % 64 == 0 && ROWS <= 128 && COLS <= 128, "tiles are 64 or 128 on each side");
+};
+using Tile64x64 = Tile<64, 64>;
+using Tile64x128 = Tile<64, 128>;
+using Tile128x128 = Tile<128, 128>;
+constexpr int kMaxTile = 128;
+
+// A thread's share of the operand loads of a tile, for both conv kernels: each K step it stores A rows
+// a_row + 16u at depth a_depth and B column b_col at depths b_depth + (256/kCols)u, so its Rows and one
+// Col are made once per tile (and group) and only the depth index is decomposed per element.
+template <typename Problem, typename T>
 struct TileLoads {
   using I = typename Problem::Index;
-  static constexpr int kLoads = kTile * kStep / kThreads;  // A and B elements per thread per K step
+  static constexpr int kLoadsA = T::kRows * kStep / kThreads, kLoadsB = T::kCols * kStep / kThreads;
+  static constexpr int kRowStride = kThreads / kStep, kDepthStride = kThreads / T::kCols;
   int a_depth, a_row, b_col, b_depth;
-  typename Problem::Row rows[kLoads] = {};
-  bool row_in[kLoads];
+  typename Problem::Row rows[kLoadsA] = {};
+  bool row_in[kLoadsA];
   typename Problem::Col col = {};
   bool col_in;
 
   __device__ TileLoads(const Problem& pr, I g, I row0, I col0, I m, I cols)
-      : a_depth(threadIdx.x % kStep), a_row(threadIdx.x / kStep), b_col(threadIdx.x % kTile), b_depth(threadIdx.x / kTile) {
+      : a_depth(threadIdx.x % kStep), a_row(threadIdx.x / kStep), b_col(threadIdx.x % T::kCols),
+        b_depth(threadIdx.x / T::kCols) {
 #pragma unroll
-    for (int u = 0; u < kLoads; ++u) {
-      const I i = row0 + a_row + u * (kThreads / kStep);
+    for (int u = 0; u < kLoadsA; ++u) {
+      const I i = row0 + a_row + u * kRowStride;
       row_in[u] = i < m;
       if (row_in[u]) rows[u] = pr.row(g, i);
     }
@@ -223,37 +241,38 @@ struct TileLoads {
   // The thread's elements of K step k0 (zeros past the matrix), each value through round(). run() fetches
   // step k0 + 16 into registers before multiplying step k0, so the loads' latency overlaps the math.
   struct Fetched {
-    float a[kLoads], b[kLoads];
+    float a[kLoadsA], b[kLoadsB];
   };
   template <typename Round>
   __device__ Fetched fetch(const Problem& pr, I k0, I depth, Round round) const {
     Fetched f;
 #pragma unroll
-    for (int u = 0; u < kLoads; ++u) {
-      const int l = b_depth + u * (kThreads / kTile);
+    for (int u = 0; u < kLoadsA; ++u)
       f.a[u] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
+#pragma unroll
+    for (int u = 0; u < kLoadsB; ++u) {
+      const int l = b_depth + u * kDepthStride;
       f.b[u] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
     }
     return f;
   }
 
   // Fetched elements into As[l][i] and Bs[l][j].
-  template <int kPitch>
-  __device__ void stash(const Fetched& f, float (*As)[kPitch], float (*Bs)[kPitch]) const {
+  template <int kPitchA, int kPitchB>
+  __device__ void stash(const Fetched& f, float (*As)[kPitchA], float (*Bs)[kPitchB]) const {
 #pragma unroll
-    for (int u = 0; u < kLoads; ++u) {
-      As[a_depth][a_row + u * (kThreads / kStep)] = f.a[u];
-      Bs[b_depth + u * (kThreads / kTile)][b_col] = f.b[u];
-    }
+    for (int u = 0; u < kLoadsA; ++u) As[a_depth][a_row + u * kRowStride] = f.a[u];
+#pragma unroll
+    for (int u = 0; u < kLoadsB; ++u) Bs[b_depth + u * kDepthStride][b_col] = f.b[u];
   }
 
   // The K loop both kernels share: multiply(As, Bs) for each K step of the whole depth, on shared tiles
   // that are double-buffered. While the block multiplies step k from one buffer, each thread fetches
   // step k+1 into registers and stores it into the other, so one barrier per step both publishes
   // step k+1 and tells every thread that step k's buffer is free again (it is next written two steps on).
-  template <int kPitch, typename Round, typename Multiply>
-  __device__ void run(const Problem& pr, I depth, Round round, float (*a_tiles)[kStep][kPitch],
-                      float (*b_tiles)[kStep][kPitch], Multiply multiply) const {
+  template <int kPitchA, int kPitchB, typename Round, typename Multiply>
+  __device__ void run(const Problem& pr, I depth, Round round, float (*a_tiles)[kStep][kPitchA],
+                      float (*b_tiles)[kStep][kPitchB], Multiply multiply) const {
     stash(fetch(pr, 0, depth, round), a_tiles[0], b_tiles[0]);
     __syncthreads();
     int buffer = 0;
@@ -268,98 +287,114 @@ struct TileLoads {
   }
 };
 
-// 64x64 tiles, K in steps of 16, 4x4 outputs per thread, over an operand-computing problem; blockIdx.z
-// is the group.
-template <typename Problem>
+// float32 on CUDA cores over an operand-computing problem; blockIdx.z is the group. The 256 threads form
+// a 16x16 grid; thread (ty, tx) owns kRows/16 x kCols/16 outputs, in strips of 4 rows (columns) 64 apart
+// (rows ty*4 .. ty*4+3, then 64 + ty*4 .., as the float32 GEMM), so each strip is one float4 shared load
+// and a warp's B reads are 16 distinct float4s.
+template <typename Problem, typename T>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int64_t groups) {
-  // Double-buffered (TileLoads::run); rows of 68 floats keep each thread's 4 values one aligned float4.
-  __shared__ __align__(16) float a_tiles[2][kStep][kTile + 4];
-  __shared__ __align__(16) float b_tiles[2][kStep][kTile + 4];
-  const int tid = threadIdx.x, ty = tid / (kTile / kMicro), tx = tid % (kTile / kMicro);
+  constexpr int kPitchA = T::kRows + 4, kPitchB = T::kCols + 4;  // keep every strip an aligned float4
+  constexpr int kMi = T::kRows / 16, kNj = T::kCols / 16;
+  __shared__ __align__(16) float a_tiles[2][kStep][kPitchA];  // double-buffered (TileLoads::run)
+  __shared__ __align__(16) float b_tiles[2][kStep][kPitchB];
+  const int tid = threadIdx.x, ty = tid / 16, tx = tid % 16;
   using I = typename Problem::Index;
-  const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
+  const I row0 = I(blockIdx.y) * T::kRows, col0 = I(blockIdx.x) * T::kCols;
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
+  const auto strip = [](int owner, int u) { return (u / 4) * 64 + owner * 4 + u % 4; };  // tile offset of output u
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
-    const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
+    const TileLoads<Problem, T> loads(pr, g, row0, col0, m, cols);
     const auto same = [](float v) { return v; };
-    float acc[kMicro][kMicro] = {};
-    loads.run(pr, depth, same, a_tiles, b_tiles, [&](const float (*As)[kTile + 4], const float (*Bs)[kTile + 4]) {
+    float acc[kMi][kNj] = {};
+    loads.run(pr, depth, same, a_tiles, b_tiles, [&](const float (*As)[kPitchA], const float (*Bs)[kPitchB]) {
 #pragma unroll
       for (int l = 0; l < kStep; ++l) {
-        // One 16-byte shared load per operand instead of four: a warp's B reads are 16 distinct float4s.
-        const float4 a4 = *reinterpret_cast<const float4*>(&As[l][ty * kMicro]);
-        const float4 b4 = *reinterpret_cast<const float4*>(&Bs[l][tx * kMicro]);
-        const float a[kMicro] = {a4.x, a4.y, a4.z, a4.w}, b[kMicro] = {b4.x, b4.y, b4.z, b4.w};
+        float a[kMi], b[kNj];
 #pragma unroll
-        for (int u = 0; u < kMicro; ++u)
+        for (int u = 0; u < kMi; u += 4) *reinterpret_cast<float4*>(a + u) = *reinterpret_cast<const float4*>(&As[l][strip(ty, u)]);
 #pragma unroll
-          for (int v = 0; v < kMicro; ++v) acc[u][v] = fmaf(a[u], b[v], acc[u][v]);
+        for (int v = 0; v < kNj; v += 4) *reinterpret_cast<float4*>(b + v) = *reinterpret_cast<const float4*>(&Bs[l][strip(tx, v)]);
+#pragma unroll
+        for (int u = 0; u < kMi; ++u)
+#pragma unroll
+          for (int v = 0; v < kNj; ++v) acc[u][v] = fmaf(a[u], b[v], acc[u][v]);
       }
     });
-    for (int u = 0; u < kMicro; ++u)
-      for (int v = 0; v < kMicro; ++v) {
-        const I i = row0 + ty * kMicro + u, j = col0 + tx * kMicro + v;
+#pragma unroll
+    for (int u = 0; u < kMi; ++u)
+#pragma unroll
+      for (int v = 0; v < kNj; ++v) {
+        const I i = row0 + strip(ty, u), j = col0 + strip(tx, v);
         if (i < m && j < cols) pr.store(g, i, j, acc[u][v]);
       }
   }
 }
 
 // The same tiles and loaders on tensor cores (compute capability >= 8.0): operands are rounded to TF32 or
-// BF16 as they are stored to shared memory; the 8 warps split the 64x64 tile 2x4, 32 rows x 16 columns
-// each, as 2x2 mma.sync tiles of 16x8 (m16n8k8 TF32: two per K step; m16n8k16 BF16: one), with the
-// fragment layouts of the PTX ISA read straight from shared memory. Rows 72 floats apart put a warp's
-// TF32 fragment reads (8 rows x 4 depths) on 32 different banks. float32 accumulation in a fixed order.
-constexpr int kMmaPitch = kTile + 8;
-
-template <typename Problem, bool BF16>
+// BF16 as they are stored to shared memory; the 8 warps split the tile 2x4 (a warp has kRows/2 rows and
+// kCols/4 columns) as mma.sync tiles of 16x8 (m16n8k8 TF32: two per K step; m16n8k16 BF16: one), with
+// the fragment layouts of the PTX ISA read straight from shared memory. Rows of kRows + 8 (kCols + 8)
+// floats, 8 banks apart, put a warp's TF32 fragment reads (8 rows x 4 depths) on 32 different banks.
+// float32 accumulation in a fixed order.
+template <typename Problem, typename T, bool BF16>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr, int64_t groups) {
 #if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
-  __shared__ float a_tiles[2][kStep][kMmaPitch];  // double-buffered (TileLoads::run)
-  __shared__ float b_tiles[2][kStep][kMmaPitch];
+  constexpr int kPitchA = T::kRows + 8, kPitchB = T::kCols + 8;
+  constexpr int kWarpRows = T::kRows / 2, kWarpCols = T::kCols / 4, kMi = kWarpRows / 16, kNj = kWarpCols / 8;
+  __shared__ float a_tiles[2][kStep][kPitchA];  // double-buffered (TileLoads::run)
+  __shared__ float b_tiles[2][kStep][kPitchB];
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
   const int quad = lane / 4, t = lane % 4;  // the fragment coordinates (groupID, threadID_in_group)
   using I = typename Problem::Index;
-  const I row0 = I(blockIdx.y) * kTile, col0 = I(blockIdx.x) * kTile;
+  const I row0 = I(blockIdx.y) * T::kRows, col0 = I(blockIdx.x) * T::kCols;
   const I m = pr.m(), cols = pr.cols(), depth = pr.depth();
   const auto round = [](float v) { return BF16 ? round_bf16(v) : tiles::round_tf32(v); };
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
-    const TileLoads<Problem> loads(pr, g, row0, col0, m, cols);
-    float acc[2][2][4] = {};
-    loads.run(pr, depth, round, a_tiles, b_tiles, [&](const float (*As)[kMmaPitch], const float (*Bs)[kMmaPitch]) {
+    const TileLoads<Problem, T> loads(pr, g, row0, col0, m, cols);
+    float acc[kMi][kNj][4] = {};
+    loads.run(pr, depth, round, a_tiles, b_tiles, [&](const float (*As)[kPitchA], const float (*Bs)[kPitchB]) {
       if (BF16) {
+        uint32_t b[kNj][2];  // the warp's columns, read once per step
 #pragma unroll
-        for (int mi = 0; mi < 2; ++mi) {
-          const int r = wm * 32 + mi * 16 + quad;
+        for (int nj = 0; nj < kNj; ++nj) {
+          const int c = wn * kWarpCols + nj * 8 + quad;
+          b[nj][0] = tiles::pack_bf16(Bs[2 * t][c], Bs[2 * t + 1][c]);
+          b[nj][1] = tiles::pack_bf16(Bs[2 * t + 8][c], Bs[2 * t + 9][c]);
+        }
+#pragma unroll
+        for (int mi = 0; mi < kMi; ++mi) {
+          const int r = wm * kWarpRows + mi * 16 + quad;
           const uint32_t a[4] = {tiles::pack_bf16(As[2 * t][r], As[2 * t + 1][r]),
                                  tiles::pack_bf16(As[2 * t][r + 8], As[2 * t + 1][r + 8]),
                                  tiles::pack_bf16(As[2 * t + 8][r], As[2 * t + 9][r]),
                                  tiles::pack_bf16(As[2 * t + 8][r + 8], As[2 * t + 9][r + 8])};
 #pragma unroll
-          for (int nj = 0; nj < 2; ++nj) {
-            const int c = wn * 16 + nj * 8 + quad;
-            tiles::mma_bf16_16x8x16(acc[mi][nj], a, tiles::pack_bf16(Bs[2 * t][c], Bs[2 * t + 1][c]),
-                                    tiles::pack_bf16(Bs[2 * t + 8][c], Bs[2 * t + 9][c]));
-          }
+          for (int nj = 0; nj < kNj; ++nj) tiles::mma_bf16_16x8x16(acc[mi][nj], a, b[nj][0], b[nj][1]);
         }
       } else {
 #pragma unroll
-        for (int ks = 0; ks < kStep; ks += 8)
+        for (int ks = 0; ks < kStep; ks += 8) {
+          uint32_t b[kNj][2];
 #pragma unroll
-          for (int mi = 0; mi < 2; ++mi) {
-            const int r = wm * 32 + mi * 16 + quad;
+          for (int nj = 0; nj < kNj; ++nj) {
+            const int c = wn * kWarpCols + nj * 8 + quad;
+            b[nj][0] = __float_as_uint(Bs[ks + t][c]);
+            b[nj][1] = __float_as_uint(Bs[ks + t + 4][c]);
+          }
+#pragma unroll
+          for (int mi = 0; mi < kMi; ++mi) {
+            const int r = wm * kWarpRows + mi * 16 + quad;
             const uint32_t a[4] = {__float_as_uint(As[ks + t][r]), __float_as_uint(As[ks + t][r + 8]),
                                    __float_as_uint(As[ks + t + 4][r]), __float_as_uint(As[ks + t + 4][r + 8])};
 #pragma unroll
-            for (int nj = 0; nj < 2; ++nj) {
-              const int c = wn * 16 + nj * 8 + quad;
-              tiles::mma_tf32_16x8x8(acc[mi][nj], a, __float_as_uint(Bs[ks + t][c]), __float_as_uint(Bs[ks + t + 4][c]));
-            }
+            for (int nj = 0; nj < kNj; ++nj) tiles::mma_tf32_16x8x8(acc[mi][nj], a, b[nj][0], b[nj][1]);
           }
+        }
       }
     });
-    // The warp's 32x16 tile, from the lane's first accumulator.
-    const I warp_row = row0 + wm * 32 + tiles::accumulator_row(lane);
-    const I warp_col = col0 + wn * 16 + tiles::accumulator_col(lane);
+    // The warp's tile, from the lane's first accumulator.
+    const I warp_row = row0 + wm * kWarpRows + tiles::accumulator_row(lane);
+    const I warp_col = col0 + wn * kWarpCols + tiles::accumulator_col(lane);
     tiles::for_each_accumulator(acc, [&](int r, int c, float v) {
       const I i = warp_row + r, j = warp_col + c;
       if (i < m && j < cols) pr.store(g, i, j, v);
@@ -390,41 +425,105 @@ __global__ void bias_grad_kernel(const float* dy, int64_t n, int64_t k, int64_t 
   }
 }
 
-template <typename Problem>
-void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t groups, Precision precision,
-            cudaStream_t stream) {
-  if (m == 0 || cols == 0 || groups == 0) return;
-  const int64_t tiles_m = (m + kTile - 1) / kTile, tiles_n = (cols + kTile - 1) / kTile;
+// The tiles a launch can use (Tile), by name for GRAFT_CONV_TILE and errors.
+enum class TileShape { k64x64, k64x128, k128x128 };
+constexpr TileShape kTileShapes[] = {TileShape::k128x128, TileShape::k64x128, TileShape::k64x64};  // widest first
+
+int64_t tile_rows(TileShape shape) { return shape == TileShape::k128x128 ? 128 : 64; }
+int64_t tile_cols(TileShape shape) { return shape == TileShape::k64x64 ? 64 : 128; }
+std::string tile_name(TileShape shape) { return std::to_string(tile_rows(shape)) + "x" + std::to_string(tile_cols(shape)); }
+
+// Calls fn(Tile<...>{}) for the shape.
+template <typename Fn>
+void with_tile(TileShape shape, Fn fn) {
+  if (shape == TileShape::k128x128) fn(Tile128x128{});
+  else if (shape == TileShape::k64x128) fn(Tile64x128{});
+  else fn(Tile64x64{});
+}
+
+// The blocks of an m x cols output in `groups` groups, saturated at 2^40 (either factor past 2^20
+// already fills any GPU).
+int64_t grid_blocks(TileShape shape, int64_t m, int64_t cols, int64_t groups) {
+  const int64_t big = int64_t(1) << 20;
+  const int64_t tiles = ((m + tile_rows(shape) - 1) / tile_rows(shape)) * ((cols + tile_cols(shape) - 1) / tile_cols(shape));
+  return std::min(tiles, big) * std::min(groups, big);
+}
+
+// Grids aim at about kBlocksPerSm blocks per SM (tile choice, split-K).
+constexpr int64_t kBlocksPerSm = 2;
+
+int64_t target_blocks(const char* op, int device) {
+  int sms = 0;
+  GRAFT_CUDA_CHECK(op, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return kBlocksPerSm * sms;
+}
+
+// GRAFT_CONV_TILE=64x64|64x128|128x128 puts every convolution on that tile (so the tests run each tile
+// on small problems, and a GPU's user can time them against each other); unset or empty, choose_tile()
+// decides. Read at every call.
+bool forced_tile(const char* op, TileShape& shape) {
+  const char* value = std::getenv("GRAFT_CONV_TILE");
+  if (value == nullptr || value[0] == '\0') return false;
+  for (TileShape candidate : kTileShapes)
+    if (tile_name(candidate) == value) return shape = candidate, true;
+  throw Error(std::string(op) + ": GRAFT_CONV_TILE is '" + value + "'; expected 64x64, 64x128 or 128x128 (or unset)");
+}
+
+// The tile for an m x cols output in `groups` groups: the widest whose 128-wide sides the output fills
+// past halfway (128 rows need m > 64, 128 columns cols > 64) and whose grid still gives the GPU
+// target_blocks(); else 64x64. With `split_fills` (a backward weight deep enough to split, which fills
+// the GPU by its depth instead) the widest the output fills. Like the split, this depends only on the
+// shape and the SM count; and no tile changes a result's bits (see Tile).
+TileShape choose_tile(const char* op, int device, int64_t m, int64_t cols, int64_t groups, bool split_fills) {
+  TileShape shape = TileShape::k64x64;
+  if (forced_tile(op, shape)) return shape;
+  const int64_t target = target_blocks(op, device);
+  for (TileShape candidate : kTileShapes) {
+    if ((tile_rows(candidate) > 64 && m <= 64) || (tile_cols(candidate) > 64 && cols <= 64)) continue;
+    if (split_fills || grid_blocks(candidate, m, cols, groups) >= target) return candidate;
+  }
+  return TileShape::k64x64;
+}
+
+template <typename Problem, typename T>
+void launch_tile(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t groups, Precision precision,
+                 cudaStream_t stream) {
+  const int64_t tiles_m = (m + T::kRows - 1) / T::kRows, tiles_n = (cols + T::kCols - 1) / T::kCols;
   if (tiles_m > 65535 || tiles_n > (int64_t(1) << 31) - 1) throw Error(std::string(op) + ": the problem is too large for one launch");
   const dim3 grid(static_cast<unsigned>(tiles_n), static_cast<unsigned>(tiles_m),
                   static_cast<unsigned>(groups < 65535 ? groups : 65535));
   if (precision == Precision::Float32) {
-    implicit_gemm_kernel<Problem><<<grid, kThreads, 0, stream>>>(pr, groups);
+    implicit_gemm_kernel<Problem, T><<<grid, kThreads, 0, stream>>>(pr, groups);
     GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
   } else if (precision == Precision::Tf32) {
-    implicit_gemm_mma_kernel<Problem, false><<<grid, kThreads, 0, stream>>>(pr, groups);
+    implicit_gemm_mma_kernel<Problem, T, false><<<grid, kThreads, 0, stream>>>(pr, groups);
     GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_mma_kernel);
   } else {
-    implicit_gemm_mma_kernel<Problem, true><<<grid, kThreads, 0, stream>>>(pr, groups);
+    implicit_gemm_mma_kernel<Problem, T, true><<<grid, kThreads, 0, stream>>>(pr, groups);
     GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_mma_kernel);
   }
 }
 
-// Split-K for backward weight: enough blocks for about kBlocksPerSm per SM, each split at least
-// kMinSplitDepth deep (a multiple of kStep, so every split but the last is whole steps).
-constexpr int64_t kBlocksPerSm = 2, kMinSplitDepth = 4096, kSumThreads = 256;
+template <typename Problem>
+void launch(const char* op, const Problem& pr, int64_t m, int64_t cols, int64_t groups, Precision precision,
+            TileShape shape, cudaStream_t stream) {
+  if (m == 0 || cols == 0 || groups == 0) return;
+  with_tile(shape, [&](auto tile) { launch_tile<Problem, decltype(tile)>(op, pr, m, cols, groups, precision, stream); });
+}
+
+// Split-K for backward weight: enough blocks for target_blocks(), each split at least kMinSplitDepth deep
+// (a multiple of kStep, so every split but the last is whole steps).
+constexpr int64_t kMinSplitDepth = 4096, kSumThreads = 256;
 
 struct DepthSplit {
   int64_t splits, chunk;  // split s covers depth [s*chunk, min((s+1)*chunk, depth))
 };
 
-// From the shape and the device's SM count only: `tiles` is the unsplit grid (output tiles x groups).
-DepthSplit depth_split(const char* op, int device, int64_t tiles, int64_t depth) {
-  int sms = 0;
-  GRAFT_CUDA_CHECK(op, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  const int64_t target = kBlocksPerSm * sms;
-  if (tiles <= 0 || tiles >= target) return {1, depth};
-  const int64_t wanted = std::min((target + tiles - 1) / tiles, depth / kMinSplitDepth);
+// From the shape and the device's SM count only: `blocks` is the unsplit grid (output tiles x groups).
+DepthSplit depth_split(const char* op, int device, int64_t blocks, int64_t depth) {
+  const int64_t target = target_blocks(op, device);
+  if (blocks <= 0 || blocks >= target) return {1, depth};
+  const int64_t wanted = std::min((target + blocks - 1) / blocks, depth / kMinSplitDepth);
   if (wanted <= 1) return {1, depth};
   const int64_t chunk = ((depth + wanted - 1) / wanted + kStep - 1) / kStep * kStep;
   return {(depth + chunk - 1) / chunk, chunk};  // (splits - 1) * chunk < depth: no split is empty
@@ -433,11 +532,12 @@ DepthSplit depth_split(const char* op, int device, int64_t tiles, int64_t depth)
 // dw (K, Cg*R*S) through split.splits partial GEMMs and their fixed-order sum.
 template <typename I>
 void backward_weight_split(const char* op, BackwardWeight<I> whole, int64_t groups, DepthSplit split, float* dw,
-                           Precision precision, int device, cudaStream_t stream) {
+                           Precision precision, TileShape shape, int device, cudaStream_t stream) {
   const int64_t kg = whole.d.kg, cols = int64_t(whole.d.cg) * whole.d.r * whole.d.s, count = groups * kg * cols;
   const DeviceScratch<float> partial(op, split.splits * count, device);
   whole.dw = partial.get();
-  launch(op, BackwardWeightSplit<I>{whole, I(groups), I(split.chunk)}, kg, cols, split.splits * groups, precision, stream);
+  launch(op, BackwardWeightSplit<I>{whole, I(groups), I(split.chunk)}, kg, cols, split.splits * groups, precision, shape,
+         stream);
   sum_splits_kernel<<<grid_for(count, kSumThreads), kSumThreads, 0, stream>>>(partial.get(), split.splits, count, dw);
   GRAFT_CUDA_CHECK_LAUNCH(op, sum_splits_kernel);
 }
@@ -449,7 +549,7 @@ template <typename Fn>
 void with_geometry(const Conv2dParams& p, Fn fn) {
   const int64_t largest = std::max({p.n * p.c * p.h * p.w, p.n * p.k * p.p() * p.q(), p.k * p.cg() * p.r * p.s,
                                     p.groups, p.h * p.w, p.p() * p.q(), p.r * p.s, p.stride_h, p.stride_w});
-  with_index_type(largest + 4 * kTile, [&](auto index) { fn(geometry<decltype(index)>(p)); });
+  with_index_type(largest + 4 * kMaxTile, [&](auto index) { fn(geometry<decltype(index)>(p)); });
 }
 
 }  // namespace
@@ -461,7 +561,9 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
   require_tensor_cores(op, precision, device);
   with_geometry(p, [&](auto d) {
     using I = decltype(d.n);
-    launch(op, Forward<I>{d, x, w, bias, y}, d.kg, int64_t(d.n) * d.p * d.q, p.groups, precision, stream);
+    const int64_t cols = int64_t(d.n) * d.p * d.q;
+    const TileShape shape = choose_tile(op, device, d.kg, cols, p.groups, false);
+    launch(op, Forward<I>{d, x, w, bias, y}, d.kg, cols, p.groups, precision, shape, stream);
   });
 }
 
@@ -472,7 +574,9 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
   require_tensor_cores(op, precision, device);
   with_geometry(p, [&](auto d) {
     using I = decltype(d.n);
-    launch(op, BackwardData<I>{d, dy, w, dx}, d.cg, int64_t(d.n) * d.h * d.w, p.groups, precision, stream);
+    const int64_t cols = int64_t(d.n) * d.h * d.w;
+    const TileShape shape = choose_tile(op, device, d.cg, cols, p.groups, false);
+    launch(op, BackwardData<I>{d, dy, w, dx}, d.cg, cols, p.groups, precision, shape, stream);
   });
 }
 
@@ -484,15 +588,13 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
   with_geometry(p, [&](auto d) {
     using I = decltype(d.n);
     const int64_t cols = int64_t(d.cg) * d.r * d.s, depth = int64_t(d.n) * d.p * d.q;
-    // The unsplit grid's blocks, saturated at 2^40 (either factor past 2^20 already fills any GPU).
-    const int64_t big = int64_t(1) << 20, tiles_m = (int64_t(d.kg) + kTile - 1) / kTile;
-    const int64_t tiles = std::min(tiles_m * ((cols + kTile - 1) / kTile), big) * std::min(p.groups, big);
-    DepthSplit split = depth_split(op, device, tiles, depth);
+    const TileShape shape = choose_tile(op, device, d.kg, cols, p.groups, depth >= 2 * kMinSplitDepth);
+    DepthSplit split = depth_split(op, device, grid_blocks(shape, d.kg, cols, p.groups), depth);
     // 32-bit indices must also reach every split's (zero-padded) depth and every workspace element.
-    if (sizeof(I) == 4 && !narrow_indices(std::max(split.splits * split.chunk, split.splits * p.k * cols) + 4 * kTile))
+    if (sizeof(I) == 4 && !narrow_indices(std::max(split.splits * split.chunk, split.splits * p.k * cols) + 4 * kMaxTile))
       split = {1, depth};
-    if (split.splits == 1) launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, cols, p.groups, precision, stream);
-    else backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, precision, device, stream);
+    if (split.splits == 1) launch(op, BackwardWeight<I>{d, x, dy, dw}, d.kg, cols, p.groups, precision, shape, stream);
+    else backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, precision, shape, device, stream);
   });
   if (dbias && p.k > 0) {
     bias_grad_kernel<<<BlockLine::blocks(p.k), kLineThreads, 0, stream>>>(dy, p.n, p.k, p.p() * p.q(), dbias);

@@ -48,10 +48,12 @@ Geometry<I> geometry(const Conv2dParams& p) {
                      by(p.w),     by(p.h * p.w), by(p.stride_h), by(p.stride_w)};
 }
 
-// Each problem gives the GEMM's operands as a(row, l) and b(col, l) over a Row and a Col that hold what
-// depends only on the matrix row i or column j (pointers, top-left taps): the kernel makes them once per
-// tile, so the per-element work is the decomposition of the depth index l alone: l = (c, r, s) of a
-// (Cg, R, S) filter or (n, p, q) of an (N, P, Q) output, two multiply-high divisions in 32-bit indices.
+// Each problem gives the GEMM's operands as a(row, a_depth(g, l)) and b(col, b_depth(g, l)). A Row or Col
+// holds what depends only on the matrix row i or column j (pointers, top-left taps); an ADepth or BDepth
+// what depends only on the depth index l, e.g. l = (c, r, s) of a (Cg, R, S) filter or (n, p, q) of an
+// (N, P, Q) output, split by multiply-high divisions in 32-bit indices. The kernels make Rows and Cols
+// once per tile, and each thread splits its depth indices once per K step for all its rows or columns,
+// so what is left per element is a few adds, the bounds checks and the load.
 
 template <typename I>
 struct Forward {
@@ -66,20 +68,28 @@ struct Forward {
     const float* x;  // image n, first channel of group g
     I h0, w0;        // the top-left tap of output (p, q): p*sh - ph, q*sw - pw
   };
+  using ADepth = I;  // the filter's own element index
+  struct BDepth {
+    I plane, dr, ds;  // l = (c, r, s): c*H*W, r*dh, s*dw
+  };
   __device__ I m() const { return d.kg; }
   __device__ I cols() const { return d.n * d.p * d.q; }
   __device__ I depth() const { return d.cg * d.r * d.s; }
   __device__ Row row(I g, I i) const { return Row{w + (g * d.kg + i) * depth()}; }
-  __device__ float a(const Row& row, I l) const { return row.w[l]; }
+  __device__ ADepth a_depth(I, I l) const { return l; }
+  __device__ float a(const Row& row, ADepth at) const { return row.w[at]; }
   __device__ Col col(I g, I j) const {
     const Coords3<I> npq = split3(j, d.by_p, d.by_q);
     return Col{x + (npq.outer * d.c + g * d.cg) * d.h * d.w, npq.mid * d.sh - d.ph, npq.inner * d.sw - d.pw};
   }
-  __device__ float b(const Col& col, I l) const {  // x[n, g*Cg + c, h0 + r*dh, w0 + s*dw], 0 in the padding
+  __device__ BDepth b_depth(I, I l) const {
     const Coords3<I> crs = split3(l, d.by_r, d.by_s);
-    const I hi = col.h0 + crs.mid * d.dh, wi = col.w0 + crs.inner * d.dw;
+    return BDepth{crs.outer * d.h * d.w, crs.mid * d.dh, crs.inner * d.dw};
+  }
+  __device__ float b(const Col& col, const BDepth& at) const {  // x[n, g*Cg + c, h0 + r*dh, w0 + s*dw], 0 in the padding
+    const I hi = col.h0 + at.dr, wi = col.w0 + at.ds;
     if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
-    return col.x[(crs.outer * d.h + hi) * d.w + wi];
+    return col.x[at.plane + hi * d.w + wi];
   }
   __device__ void store(I g, I i, I j, float acc) const {
     const QuotientRemainder<I> npq = d.by_pq.divmod(j);
@@ -101,25 +111,33 @@ struct BackwardData {
     const float* dy;  // dy[n, g*Kg, 0, 0]
     I hp, wp;         // hi + ph, wi + pw: tap (r, s) comes from output row (hp - r*dh)/sh, column (wp - s*dw)/sw
   };
+  using ADepth = I;  // l = (k, r, s): k*Cg*R*S + r*S + s
+  struct BDepth {
+    I plane, dr, ds;  // l = (k, r, s): k*P*Q, r*dh, s*dw
+  };
   __device__ I m() const { return d.cg; }
   __device__ I cols() const { return d.n * d.h * d.w; }
   __device__ I depth() const { return d.kg * d.r * d.s; }
   __device__ Row row(I g, I i) const { return Row{w + (g * d.kg * d.cg + i) * d.r * d.s}; }
-  __device__ float a(const Row& row, I l) const {
+  __device__ ADepth a_depth(I, I l) const {
     const QuotientRemainder<I> krs = d.by_rs.divmod(l);
-    return row.w[krs.quotient * d.cg * d.r * d.s + krs.remainder];
+    return krs.quotient * d.cg * d.r * d.s + krs.remainder;
   }
+  __device__ float a(const Row& row, ADepth at) const { return row.w[at]; }
   __device__ Col col(I g, I j) const {
     const Coords3<I> nhw = split3(j, d.by_h, d.by_w);
     return Col{dy + (nhw.outer * d.k + g * d.kg) * d.p * d.q, nhw.mid + d.ph, nhw.inner + d.pw};
   }
-  __device__ float b(const Col& col, I l) const {  // 0 where no output (p, q) reads this input through tap (r, s)
+  __device__ BDepth b_depth(I, I l) const {
     const Coords3<I> krs = split3(l, d.by_r, d.by_s);
-    const I ph = col.hp - krs.mid * d.dh, pw = col.wp - krs.inner * d.dw;  // = p*sh and q*sw when a tap maps here
+    return BDepth{krs.outer * d.p * d.q, krs.mid * d.dh, krs.inner * d.dw};
+  }
+  __device__ float b(const Col& col, const BDepth& at) const {  // 0 where no output (p, q) reads this input through tap (r, s)
+    const I ph = col.hp - at.dr, pw = col.wp - at.ds;  // = p*sh and q*sw when a tap maps here
     if (ph < 0 || pw < 0) return 0.0f;
     const QuotientRemainder<I> p = d.by_sh.divmod(ph), q = d.by_sw.divmod(pw);
     if (p.remainder != 0 || q.remainder != 0 || p.quotient >= d.p || q.quotient >= d.q) return 0.0f;
-    return col.dy[(krs.outer * d.p + p.quotient) * d.q + q.quotient];
+    return col.dy[at.plane + p.quotient * d.q + q.quotient];
   }
   __device__ void store(I g, I i, I j, float acc) const {
     const QuotientRemainder<I> nhw = d.by_hw.divmod(j);
@@ -140,23 +158,31 @@ struct BackwardWeight {
     const float* x;  // x[0, g*Cg + c, 0, 0]
     I h0, w0;        // r*dh - ph, s*dw - pw: output (p, q) reads row p*sh + h0, column q*sw + w0
   };
+  using ADepth = I;  // l = (n, p, q): n*K*P*Q + p*Q + q
+  struct BDepth {
+    I image, hp, wq;  // l = (n, p, q): n*C*H*W, p*sh, q*sw
+  };
   __device__ I m() const { return d.kg; }
   __device__ I cols() const { return d.cg * d.r * d.s; }
   __device__ I depth() const { return d.n * d.p * d.q; }
   __device__ Row row(I g, I i) const { return Row{dy + (g * d.kg + i) * d.p * d.q}; }
-  __device__ float a(const Row& row, I l) const {
+  __device__ ADepth a_depth(I, I l) const {
     const QuotientRemainder<I> npq = d.by_pq.divmod(l);
-    return row.dy[npq.quotient * d.k * d.p * d.q + npq.remainder];
+    return npq.quotient * d.k * d.p * d.q + npq.remainder;
   }
+  __device__ float a(const Row& row, ADepth at) const { return row.dy[at]; }
   __device__ Col col(I g, I j) const {
     const Coords3<I> crs = split3(j, d.by_r, d.by_s);
     return Col{x + (g * d.cg + crs.outer) * d.h * d.w, crs.mid * d.dh - d.ph, crs.inner * d.dw - d.pw};
   }
-  __device__ float b(const Col& col, I l) const {
+  __device__ BDepth b_depth(I, I l) const {
     const Coords3<I> npq = split3(l, d.by_p, d.by_q);
-    const I hi = npq.mid * d.sh + col.h0, wi = npq.inner * d.sw + col.w0;
+    return BDepth{npq.outer * d.c * d.h * d.w, npq.mid * d.sh, npq.inner * d.sw};
+  }
+  __device__ float b(const Col& col, const BDepth& at) const {
+    const I hi = at.hp + col.h0, wi = at.wq + col.w0;
     if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
-    return col.x[(npq.outer * d.c * d.h + hi) * d.w + wi];
+    return col.x[at.image + hi * d.w + wi];
   }
   __device__ void store(I g, I i, I j, float acc) const { dw[(g * d.kg + i) * cols() + j] = acc; }
 };
@@ -168,29 +194,33 @@ struct BackwardWeight {
 template <typename I>
 struct BackwardWeightSplit {
   using Index = I;
-  BackwardWeight<I> whole;
+  using Whole = BackwardWeight<I>;
+  Whole whole;
   I groups, chunk;
-  struct Row {
-    typename BackwardWeight<I>::Row whole;
-    I first;  // the split's first depth index
+  using Row = typename Whole::Row;
+  using Col = typename Whole::Col;
+  template <typename Depth>
+  struct InSplit {
+    Depth whole;  // of the depth index in the whole reduction
+    bool in;      // false past N*P*Q
   };
-  struct Col {
-    typename BackwardWeight<I>::Col whole;
-    I first;
-  };
+  using ADepth = InSplit<typename Whole::ADepth>;
+  using BDepth = InSplit<typename Whole::BDepth>;
   __device__ I m() const { return whole.m(); }
   __device__ I cols() const { return whole.cols(); }
   __device__ I depth() const { return chunk; }
-  __device__ Row row(I v, I i) const { return Row{whole.row(v % groups, i), v / groups * chunk}; }
-  __device__ float a(const Row& row, I l) const {
-    const I at = row.first + l;
-    return at < whole.depth() ? whole.a(row.whole, at) : 0.0f;
+  __device__ Row row(I v, I i) const { return whole.row(v % groups, i); }
+  __device__ ADepth a_depth(I v, I l) const {
+    const I at = v / groups * chunk + l;
+    return ADepth{whole.a_depth(v % groups, at), at < whole.depth()};
   }
-  __device__ Col col(I v, I j) const { return Col{whole.col(v % groups, j), v / groups * chunk}; }
-  __device__ float b(const Col& col, I l) const {
-    const I at = col.first + l;
-    return at < whole.depth() ? whole.b(col.whole, at) : 0.0f;
+  __device__ float a(const Row& row, const ADepth& at) const { return at.in ? whole.a(row, at.whole) : 0.0f; }
+  __device__ Col col(I v, I j) const { return whole.col(v % groups, j); }
+  __device__ BDepth b_depth(I v, I l) const {
+    const I at = v / groups * chunk + l;
+    return BDepth{whole.b_depth(v % groups, at), at < whole.depth()};
   }
+  __device__ float b(const Col& col, const BDepth& at) const { return at.in ? whole.b(col, at.whole) : 0.0f; }
   __device__ void store(I v, I i, I j, float acc) const { whole.store(v, i, j, acc); }
 };
 
@@ -211,48 +241,59 @@ using Tile64x128 = Tile<64, 128>;
 using Tile128x128 = Tile<128, 128>;
 constexpr int kMaxTile = 128;
 
-// A thread's share of the operand loads of a tile, for both conv kernels: each K step it stores A rows
-// a_row + 16u at depth a_depth and B column b_col at depths b_depth + (256/kCols)u, so its Rows and one
-// Col are made once per tile (and group) and only the depth index is decomposed per element.
+// A thread's share of the operand loads of a tile, for both conv kernels. Each K step it loads A rows
+// a_row + 16u (u < kRowsA) at depth a_k, and B columns b_col + 32v (v < kColsB) at depths b_k + 8t
+// (t < kDepthsB): one A depth and two B depths per step, each split once (a_depth, b_depth) for all of
+// the thread's rows or columns. A warp's B loads are 32 consecutive columns at one depth (coalesced, and
+// one shared row when stored). Its Rows and Cols are made once per tile (and group).
 template <typename Problem, typename T>
 struct TileLoads {
   using I = typename Problem::Index;
-  static constexpr int kLoadsA = T::kRows * kStep / kThreads, kLoadsB = T::kCols * kStep / kThreads;
-  static constexpr int kRowStride = kThreads / kStep, kDepthStride = kThreads / T::kCols;
-  int a_depth, a_row, b_col, b_depth;
-  typename Problem::Row rows[kLoadsA] = {};
-  bool row_in[kLoadsA];
-  typename Problem::Col col = {};
-  bool col_in;
+  static constexpr int kWarps = kThreads / 32;
+  static constexpr int kRowsA = T::kRows * kStep / kThreads, kRowStride = kThreads / kStep;
+  static constexpr int kDepthsB = kStep / kWarps, kColsB = T::kCols / 32;
+  I g;
+  int a_k, a_row, b_k, b_col;
+  typename Problem::Row rows[kRowsA] = {};
+  bool row_in[kRowsA];
+  typename Problem::Col cols[kColsB] = {};
+  bool col_in[kColsB];
 
-  __device__ TileLoads(const Problem& pr, I g, I row0, I col0, I m, I cols)
-      : a_depth(threadIdx.x % kStep), a_row(threadIdx.x / kStep), b_col(threadIdx.x % T::kCols),
-        b_depth(threadIdx.x / T::kCols) {
+  __device__ TileLoads(const Problem& pr, I g_, I row0, I col0, I m, I n)
+      : g(g_), a_k(threadIdx.x % kStep), a_row(threadIdx.x / kStep), b_k(threadIdx.x / 32), b_col(threadIdx.x % 32) {
 #pragma unroll
-    for (int u = 0; u < kLoadsA; ++u) {
+    for (int u = 0; u < kRowsA; ++u) {
       const I i = row0 + a_row + u * kRowStride;
       row_in[u] = i < m;
       if (row_in[u]) rows[u] = pr.row(g, i);
     }
-    col_in = col0 + b_col < cols;
-    if (col_in) col = pr.col(g, col0 + b_col);
+#pragma unroll
+    for (int v = 0; v < kColsB; ++v) {
+      const I j = col0 + b_col + v * 32;
+      col_in[v] = j < n;
+      if (col_in[v]) cols[v] = pr.col(g, j);
+    }
   }
 
   // The thread's elements of K step k0 (zeros past the matrix), each value through round(). run() fetches
   // step k0 + 16 into registers before multiplying step k0, so the loads' latency overlaps the math.
   struct Fetched {
-    float a[kLoadsA], b[kLoadsB];
+    float a[kRowsA], b[kDepthsB][kColsB];
   };
   template <typename Round>
   __device__ Fetched fetch(const Problem& pr, I k0, I depth, Round round) const {
     Fetched f;
+    const bool a_in = k0 + a_k < depth;
+    const auto a_at = pr.a_depth(g, k0 + a_k);
 #pragma unroll
-    for (int u = 0; u < kLoadsA; ++u)
-      f.a[u] = row_in[u] && k0 + a_depth < depth ? round(pr.a(rows[u], k0 + a_depth)) : 0.0f;
+    for (int u = 0; u < kRowsA; ++u) f.a[u] = row_in[u] && a_in ? round(pr.a(rows[u], a_at)) : 0.0f;
 #pragma unroll
-    for (int u = 0; u < kLoadsB; ++u) {
-      const int l = b_depth + u * kDepthStride;
-      f.b[u] = col_in && k0 + l < depth ? round(pr.b(col, k0 + l)) : 0.0f;
+    for (int t = 0; t < kDepthsB; ++t) {
+      const I l = k0 + b_k + t * kWarps;
+      const bool b_in = l < depth;
+      const auto b_at = pr.b_depth(g, l);
+#pragma unroll
+      for (int v = 0; v < kColsB; ++v) f.b[t][v] = col_in[v] && b_in ? round(pr.b(cols[v], b_at)) : 0.0f;
     }
     return f;
   }
@@ -261,9 +302,11 @@ struct TileLoads {
   template <int kPitchA, int kPitchB>
   __device__ void stash(const Fetched& f, float (*As)[kPitchA], float (*Bs)[kPitchB]) const {
 #pragma unroll
-    for (int u = 0; u < kLoadsA; ++u) As[a_depth][a_row + u * kRowStride] = f.a[u];
+    for (int u = 0; u < kRowsA; ++u) As[a_k][a_row + u * kRowStride] = f.a[u];
 #pragma unroll
-    for (int u = 0; u < kLoadsB; ++u) Bs[b_depth + u * kDepthStride][b_col] = f.b[u];
+    for (int t = 0; t < kDepthsB; ++t)
+#pragma unroll
+      for (int v = 0; v < kColsB; ++v) Bs[b_k + t * kWarps][b_col + v * 32] = f.b[t][v];
   }
 
   // The K loop both kernels share: multiply(As, Bs) for each K step of the whole depth, on shared tiles

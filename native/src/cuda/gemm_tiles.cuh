@@ -1,4 +1,4 @@
-// Building blocks shared by the GEMM and implicit-GEMM conv kernels (src/cuda/gemm*.cu, conv2d.cu):
+// Building blocks shared by the GEMM and implicit-GEMM conv kernels (src/cuda/gemm*.cu, conv2d*.cu):
 // the internal launchers of each GEMM path, asynchronous copies, ldmatrix, and the tensor-core mma.sync
 // instructions. Everything here is internal to src/cuda/.
 #pragma once

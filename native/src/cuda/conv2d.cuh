@@ -125,11 +125,15 @@ struct TileLoads {
     return f;
   }
 
-  // Fetched elements into As[l][i] and Bs[l][j].
-  template <int kPitchA, int kPitchB>
-  __device__ void stash(const Fetched& f, float (*As)[kPitchA], float (*Bs)[kPitchB]) const {
+  // Fetched elements into Bs[l][j], and into As[l][i] (the float32 kernel, which reads A along its rows
+  // i) or, with A_ROWS, As[i][l] (the tensor-core kernel, whose A fragments run along the depth l).
+  template <bool A_ROWS, typename ATile, typename BTile>
+  __device__ void stash(const Fetched& f, ATile As, BTile Bs) const {
 #pragma unroll
-    for (int u = 0; u < kRowsA; ++u) As[a_k][a_row + u * kRowStride] = f.a[u];
+    for (int u = 0; u < kRowsA; ++u) {
+      if (A_ROWS) As[a_row + u * kRowStride][a_k] = f.a[u];
+      else As[a_k][a_row + u * kRowStride] = f.a[u];
+    }
 #pragma unroll
     for (int t = 0; t < kDepthsB; ++t)
 #pragma unroll
@@ -140,10 +144,10 @@ struct TileLoads {
   // that are double-buffered. While the block multiplies step k from one buffer, each thread fetches
   // step k+1 into registers and stores it into the other, so one barrier per step both publishes
   // step k+1 and tells every thread that step k's buffer is free again (it is next written two steps on).
-  template <int kPitchA, int kPitchB, typename Round, typename Multiply>
-  __device__ void run(const Problem& pr, I depth, Round round, float (*a_tiles)[kStep][kPitchA],
-                      float (*b_tiles)[kStep][kPitchB], Multiply multiply) const {
-    stash(fetch(pr, 0, depth, round), a_tiles[0], b_tiles[0]);
+  // a_tiles and b_tiles point at two buffers each (A in the layout stash<A_ROWS> writes).
+  template <bool A_ROWS, typename ATiles, typename BTiles, typename Round, typename Multiply>
+  __device__ void run(const Problem& pr, I depth, Round round, ATiles a_tiles, BTiles b_tiles, Multiply multiply) const {
+    stash<A_ROWS>(fetch(pr, 0, depth, round), a_tiles[0], b_tiles[0]);
     __syncthreads();
     int buffer = 0;
     for (I k0 = 0; k0 < depth; k0 += kStep, buffer ^= 1) {
@@ -151,7 +155,7 @@ struct TileLoads {
       Fetched next;
       if (more) next = fetch(pr, k0 + kStep, depth, round);
       multiply(a_tiles[buffer], b_tiles[buffer]);
-      if (more) stash(next, a_tiles[buffer ^ 1], b_tiles[buffer ^ 1]);
+      if (more) stash<A_ROWS>(next, a_tiles[buffer ^ 1], b_tiles[buffer ^ 1]);
       __syncthreads();
     }
   }
@@ -176,7 +180,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
     const TileLoads<Problem, T> loads(pr, g, row0, col0, m, cols);
     const auto same = [](float v) { return v; };
     float acc[kMi][kNj] = {};
-    loads.run(pr, depth, same, a_tiles, b_tiles, [&](const float (*As)[kPitchA], const float (*Bs)[kPitchB]) {
+    loads.template run<false>(pr, depth, same, a_tiles, b_tiles, [&](const float (*As)[kPitchA], const float (*Bs)[kPitchB]) {
 #pragma unroll
       for (int l = 0; l < kStep; ++l) {
         float a[kMi], b[kNj];
@@ -203,16 +207,18 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
 // The same tiles and loaders on tensor cores (compute capability >= 8.0): operands are rounded to TF32 or
 // BF16 as they are stored to shared memory; the 8 warps split the tile 2x4 (a warp has kRows/2 rows and
 // kCols/4 columns) as mma.sync tiles of 16x8 (m16n8k8 TF32: two per K step; m16n8k16 BF16: one), with
-// the fragment layouts of the PTX ISA read straight from shared memory. Rows of kRows + 8 (kCols + 8)
-// floats, 8 banks apart, put a warp's TF32 fragment reads (8 rows x 4 depths) on 32 different banks.
-// float32 accumulation in a fixed order.
+// the fragment layouts of the PTX ISA. A is stored row by row (As[i][l]), so a TF32 A fragment is one
+// ldmatrix.x4 (rows of 20 floats, 80 bytes: the 8 rows of each ldmatrix phase fall on 8 different
+// 16-byte bank groups) and a BF16 one four 8-byte loads of depth pairs (rows of 24 floats: a half-warp's
+// pairs on 32 different banks). B stays [l][j]: rows of kCols + 8 floats, 8 banks apart, put a warp's
+// fragment reads (4 depths x 8 columns) on 32 different banks. float32 accumulation in a fixed order.
 template <typename Problem, typename T, bool BF16>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr, int64_t groups) {
 #if defined(GRAFT_CUDA_SIM) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800)
-  constexpr int kPitchA = T::kRows + 8, kPitchB = T::kCols + 8;
+  constexpr int kPitchA = BF16 ? kStep + 8 : kStep + 4, kPitchB = T::kCols + 8;
   constexpr int kWarpRows = T::kRows / 2, kWarpCols = T::kCols / 4, kMi = kWarpRows / 16, kNj = kWarpCols / 8;
-  __shared__ float a_tiles[2][kStep][kPitchA];  // double-buffered (TileLoads::run)
-  __shared__ float b_tiles[2][kStep][kPitchB];
+  __shared__ __align__(16) float a_tiles[2][T::kRows][kPitchA];  // double-buffered (TileLoads::run)
+  __shared__ __align__(16) float b_tiles[2][kStep][kPitchB];
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
   const int quad = lane / 4, t = lane % 4;  // the fragment coordinates (groupID, threadID_in_group)
   using I = typename Problem::Index;
@@ -222,7 +228,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
   for (I g = blockIdx.z; g < groups; g += gridDim.z) {
     const TileLoads<Problem, T> loads(pr, g, row0, col0, m, cols);
     float acc[kMi][kNj][4] = {};
-    loads.run(pr, depth, round, a_tiles, b_tiles, [&](const float (*As)[kPitchA], const float (*Bs)[kPitchB]) {
+    loads.template run<true>(pr, depth, round, a_tiles, b_tiles, [&](const float (*As)[kPitchA], const float (*Bs)[kPitchB]) {
       if (BF16) {
         uint32_t b[kNj][2];  // the warp's columns, read once per step
 #pragma unroll
@@ -231,13 +237,15 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
           b[nj][0] = tiles::pack_bf16(Bs[2 * t][c], Bs[2 * t + 1][c]);
           b[nj][1] = tiles::pack_bf16(Bs[2 * t + 8][c], Bs[2 * t + 9][c]);
         }
+        // A[r][l], A[r][l + 1] as one bf16x2 register, from one 8-byte load (l even).
+        const auto pair = [&](int r, int l) {
+          const float2 v = *reinterpret_cast<const float2*>(&As[r][l]);
+          return tiles::pack_bf16(v.x, v.y);
+        };
 #pragma unroll
         for (int mi = 0; mi < kMi; ++mi) {
           const int r = wm * kWarpRows + mi * 16 + quad;
-          const uint32_t a[4] = {tiles::pack_bf16(As[2 * t][r], As[2 * t + 1][r]),
-                                 tiles::pack_bf16(As[2 * t][r + 8], As[2 * t + 1][r + 8]),
-                                 tiles::pack_bf16(As[2 * t + 8][r], As[2 * t + 9][r]),
-                                 tiles::pack_bf16(As[2 * t + 8][r + 8], As[2 * t + 9][r + 8])};
+          const uint32_t a[4] = {pair(r, 2 * t), pair(r + 8, 2 * t), pair(r, 2 * t + 8), pair(r + 8, 2 * t + 8)};
 #pragma unroll
           for (int nj = 0; nj < kNj; ++nj) tiles::mma_bf16_16x8x16(acc[mi][nj], a, b[nj][0], b[nj][1]);
         }
@@ -253,9 +261,10 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
           }
 #pragma unroll
           for (int mi = 0; mi < kMi; ++mi) {
-            const int r = wm * kWarpRows + mi * 16 + quad;
-            const uint32_t a[4] = {__float_as_uint(As[ks + t][r]), __float_as_uint(As[ks + t][r + 8]),
-                                   __float_as_uint(As[ks + t + 4][r]), __float_as_uint(As[ks + t + 4][r + 8])};
+            // Lanes 0-15 give rows 0-15 of the mma tile at depth ks (matrices 0 and 1: a0, a1), lanes
+            // 16-31 the same rows at depth ks + 4 (matrices 2 and 3: a2, a3).
+            uint32_t a[4];
+            tiles::ldmatrix_x4(a, &As[wm * kWarpRows + mi * 16 + lane % 16][ks + (lane / 16) * 4]);
 #pragma unroll
             for (int nj = 0; nj < kNj; ++nj) tiles::mma_tf32_16x8x8(acc[mi][nj], a, b[nj][0], b[nj][1]);
           }

@@ -28,6 +28,11 @@ const convShapes: Conv2dShape[] = [
   { n: 0, c: 2, h: 4, w: 4, k: 3, r: 3, s: 3 },
   // 1x1 with stride 2, more filters than a 64-row tile, a depth that is not a whole K step.
   { n: 3, c: 20, h: 10, w: 12, k: 70, r: 1, s: 1, stride: 2 },
+  // Strides the backward data splits into phases: a phase with no taps (r = 2 < stride 3), padding past
+  // the stride, groups; an input one row high; and a dilated stride, which it does not split.
+  { n: 2, c: 6, h: 8, w: 7, k: 4, r: 2, s: 3, stride: 3, padding: [1, 2], groups: 2 },
+  { n: 2, c: 3, h: 1, w: 5, k: 2, r: 1, s: 3, stride: 2 },
+  { n: 2, c: 2, h: 9, w: 9, k: 3, r: 3, s: 3, stride: 2, dilation: 2, padding: 2 },
   ...splitShapes,
 ];
 

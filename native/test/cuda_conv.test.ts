@@ -106,7 +106,7 @@ const tileShapes: Conv2dShape[] = [
   { n: 2, c: 9, h: 13, w: 11, k: 130, r: 3, s: 3, padding: 1 }, // more filters than a 128-row tile, odd sizes
   { n: 3, c: 20, h: 10, w: 12, k: 70, r: 1, s: 1, stride: 2 },
   { n: 2, c: 4, h: 9, w: 9, k: 6, r: 3, s: 3, dilation: 2, padding: 2, groups: 2 },
-  splitShapes[0], // backward weight split in two
+  { n: 8, c: 2, h: 32, w: 32, k: 2, r: 1, s: 1, groups: 2 }, // backward weight split in two (N*P*Q = 8192), per group
 ];
 const tiles = ['64x64', '64x128', '128x128'];
 

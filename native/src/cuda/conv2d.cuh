@@ -184,10 +184,14 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(Problem pr, int
 #pragma unroll
       for (int l = 0; l < kStep; ++l) {
         float a[kMi], b[kNj];
+        const auto unpack = [](float* to, const float* from) {  // one 16-byte shared load
+          const float4 v = *reinterpret_cast<const float4*>(from);
+          to[0] = v.x, to[1] = v.y, to[2] = v.z, to[3] = v.w;
+        };
 #pragma unroll
-        for (int u = 0; u < kMi; u += 4) *reinterpret_cast<float4*>(a + u) = *reinterpret_cast<const float4*>(&As[l][strip(ty, u)]);
+        for (int u = 0; u < kMi; u += 4) unpack(a + u, &As[l][strip(ty, u)]);
 #pragma unroll
-        for (int v = 0; v < kNj; v += 4) *reinterpret_cast<float4*>(b + v) = *reinterpret_cast<const float4*>(&Bs[l][strip(tx, v)]);
+        for (int v = 0; v < kNj; v += 4) unpack(b + v, &Bs[l][strip(tx, v)]);
 #pragma unroll
         for (int u = 0; u < kMi; ++u)
 #pragma unroll

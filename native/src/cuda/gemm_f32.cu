@@ -120,10 +120,14 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_F32_MIN_BLOCKS) gemm_f32_
 #pragma unroll
       for (int l = 0; l < kBK; ++l) {
         float fa[8], fb[8];
-        *reinterpret_cast<float4*>(fa) = *reinterpret_cast<const float4*>(&As[s][l][ty * 4]);
-        *reinterpret_cast<float4*>(fa + 4) = *reinterpret_cast<const float4*>(&As[s][l][64 + ty * 4]);
-        *reinterpret_cast<float4*>(fb) = *reinterpret_cast<const float4*>(&Bs[s][l][tx * 4]);
-        *reinterpret_cast<float4*>(fb + 4) = *reinterpret_cast<const float4*>(&Bs[s][l][64 + tx * 4]);
+        const auto unpack = [](float* to, const float* from) {  // one 16-byte shared load
+          const float4 v = *reinterpret_cast<const float4*>(from);
+          to[0] = v.x, to[1] = v.y, to[2] = v.z, to[3] = v.w;
+        };
+        unpack(fa, &As[s][l][ty * 4]);
+        unpack(fa + 4, &As[s][l][64 + ty * 4]);
+        unpack(fb, &Bs[s][l][tx * 4]);
+        unpack(fb + 4, &Bs[s][l][64 + tx * 4]);
 #pragma unroll
         for (int u = 0; u < 8; ++u)
 #pragma unroll

@@ -14,7 +14,7 @@ const suites = [
   'benchmarks/test/bench_cuda.test.ts',
 ];
 
-const indexAndOrderSuites = 'cudaGemm \\(tf32\\)|implicit GEMM, float32|block tiles|pooling|plumbing|cuda elementwise|reductions|' +
+const indexAndOrderSuites = 'cudaGemm \\(tf32\\)|tensor-core GEMM kernels|implicit GEMM, float32|block tiles|pooling|plumbing|cuda elementwise|reductions|' +
   'cuda batch norm|cuda indexing|cuda cross-entropy|layer norm';
 
 function run(args, env = process.env) {
@@ -27,6 +27,10 @@ run([join(root, 'tools', 'build-native.mjs'), '--sim']);
 const addon = join(root, 'native', 'build', 'Release', 'graft-sim.node');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 run([vitest, 'run', ...suites, ...process.argv.slice(2)], { ...process.env, GRAFT_ADDON_PATH: addon });
+// The simulated GPU (compute capability 9.0) runs the wgmma GEMM kernel; the GEMM suite again on the
+// mma.sync kernel that other GPUs run.
+run([vitest, 'run', 'native/test/cuda_gemm.test.ts', ...process.argv.slice(2)],
+  { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_GEMM_WGMMA: '0' });
 // Again with two simulated GPUs, for what only runs where there is a second device.
 run([vitest, 'run', 'packages/core/test/cuda.test.ts', '-t', 'two CUDA devices', ...process.argv.slice(2)],
   { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_SIM_DEVICES: '2' });

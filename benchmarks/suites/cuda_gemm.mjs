@@ -2,7 +2,10 @@
  * CUDA GEMM suite: square C = A * B on the GPU at each precision Graft offers (float32, TF32 and BF16
  * tensor cores with float32 accumulation) at N = 512, 1024, 2048, 4096 (or --sizes), against PyTorch
  * CUDA at the same precision (cuBLAS) in the same run. GFLOP/s counts 2*N^3 flops. Without a CUDA
- * device (or a CUDA build) the suite says why on stderr and returns no rows.
+ * device (or a CUDA build) the suite says why on stderr and returns no rows. The `kernel` column names
+ * Graft's kernel: `simt` (float32 on CUDA cores), and for TF32/BF16 both tensor-core kernels where the
+ * device runs both (`wgmma` on compute capability 9.0, `mma.sync` everywhere), each chosen through
+ * GRAFT_GEMM_WGMMA; PyTorch's rows say `cublas`.
  *
  * @example
  * // npm run bench -- cuda_gemm --sizes 1024,4096 --repeat 20
@@ -17,7 +20,7 @@ const precisions = ['float32', 'tf32', 'bf16'];
 const minSeconds = 0.25;
 
 /** Columns of the table, in order. */
-export const columns = ['op', 'impl', 'device', 'precision', 'n', 'seconds', 'gflops'];
+export const columns = ['op', 'impl', 'device', 'precision', 'kernel', 'n', 'seconds', 'gflops'];
 
 function seeded(seed) {
   let s = seed >>> 0;
@@ -33,8 +36,25 @@ function randomMatrix(n, rand) {
   return out;
 }
 
-function row(impl, precision, n, seconds) {
-  return { op: 'gemm', impl, device: 'cuda', precision, n, seconds, gflops: (2 * n ** 3) / seconds / 1e9 };
+function row(impl, precision, kernel, n, seconds) {
+  return { op: 'gemm', impl, device: 'cuda', precision, kernel, n, seconds, gflops: (2 * n ** 3) / seconds / 1e9 };
+}
+
+// Graft's kernels for a precision, with the GRAFT_GEMM_WGMMA setting that picks each.
+function kernelsFor(precision) {
+  return precision === 'float32' ? [['simt', undefined]] : [['wgmma', '1'], ['mma.sync', '0']];
+}
+
+// Runs `body` with GRAFT_GEMM_WGMMA set to `setting` (left alone when undefined), then restores it.
+async function withWgmmaSetting(setting, body) {
+  const saved = process.env.GRAFT_GEMM_WGMMA;
+  if (setting !== undefined) process.env.GRAFT_GEMM_WGMMA = setting;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.GRAFT_GEMM_WGMMA;
+    else process.env.GRAFT_GEMM_WGMMA = saved;
+  }
 }
 
 // Each timed call queues one GEMM and waits for it, so the time is the kernel's, not the queue's.
@@ -83,14 +103,21 @@ export async function run(opts) {
   progress(`cuda_gemm: ${graft.capabilities().cudaDevices.map((d) => d.name).join(', ')}, sizes ${sizes.join(',')}`);
   for (const n of sizes) {
     for (const precision of usable) {
-      progress(`cuda_gemm n=${n} ${precision}: graft`);
-      results.push(row('graft', precision, n, await timeGraft(n, precision, repeat)));
+      for (const [kernel, setting] of kernelsFor(precision)) {
+        progress(`cuda_gemm n=${n} ${precision}: graft ${kernel}`);
+        try {
+          results.push(row('graft', precision, kernel, n, await withWgmmaSetting(setting, () => timeGraft(n, precision, repeat))));
+        } catch (error) {
+          if (!/cannot run the wgmma kernel/.test(String(error?.message))) throw error;
+          skip(`graft cuda ${kernel}`, error.message);  // not a Hopper GPU, or a build without sm_90a
+        }
+      }
       progress(`cuda_gemm n=${n} ${precision}: pytorch`);
       const torch = runPythonPeer('torch_cuda_gemm.py', [
         '--sizes', String(n), '--precision', precision, '--repeat', String(repeat), '--min-seconds', String(minSeconds),
       ]);
       const entry = torch?.results?.[0];
-      if (entry) results.push(row('pytorch', precision, n, entry.seconds));
+      if (entry) results.push(row('pytorch', precision, 'cublas', n, entry.seconds));
     }
   }
   return { columns, results };

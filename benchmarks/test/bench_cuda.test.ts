@@ -50,3 +50,41 @@ describe('npm run bench -- conv --device cuda', () => {
     }
   });
 });
+
+interface GemmRow {
+  op: string;
+  impl: string;
+  device: string;
+  precision: string;
+  kernel: string;
+  n: number;
+  seconds: number;
+  gflops: number;
+}
+
+// `npm run bench -- cuda_gemm`: Graft's row per kernel at each precision (both tensor-core kernels where
+// the device runs both: compute capability 9.0, as the simulator reports), or no rows and the reason.
+describe('npm run bench -- cuda_gemm', () => {
+  it(hasCuda ? 'times each GEMM kernel at every precision' : 'says why there is no CUDA device and prints no rows', () => {
+    const out = spawnSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), 'cuda_gemm', '--sizes', '64', '--repeat', '1', '--json'],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_GEMM_WGMMA: '' } });
+    expect(out.status, out.stderr).toBe(0);
+    const { results } = JSON.parse(out.stdout) as { results: GemmRow[] };
+    if (!hasCuda) {
+      expect(results).toEqual([]);
+      expect(out.stderr).toMatch(/skipped graft cuda: /);
+      return;
+    }
+    const tensorCores = caps.cudaDevices.every((d) => Number(d.computeCapability) >= 8);
+    const hopper = caps.cudaDevices[0].computeCapability === '9.0';
+    const expected = ['float32 simt'];
+    if (tensorCores) for (const p of ['tf32', 'bf16']) expected.push(...(hopper ? [`${p} wgmma`] : []), `${p} mma.sync`);
+    const graft = results.filter((r) => r.impl === 'graft');
+    expect(graft.map((r) => `${r.precision} ${r.kernel}`)).toEqual(expected);
+    for (const r of results) {
+      expect(r).toMatchObject({ op: 'gemm', device: 'cuda', n: 64 });
+      expect(r.seconds).toBeGreaterThan(0);
+      expect(r.gflops).toBeGreaterThan(0);
+    }
+  });
+});

@@ -3,7 +3,7 @@
 // cuda.test.ts checks the errors a build without CUDA or a GPU gives.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cudaGemm, cudaToArray, gemm } from '@graft/native';
-import { deviceBuffers, hasCuda, precisions, productTolerance, why } from './cuda_helpers.js';
+import { caps, deviceBuffers, hasCuda, precisions, productTolerance, tensorCores, why } from './cuda_helpers.js';
 import { expectClose, randomArray, seededRandom } from './helpers.js';
 
 const { dev, devZeros, disposeAll } = deviceBuffers();
@@ -56,5 +56,56 @@ describe.skipIf(!hasCuda).each(precisions)(`cudaGemm (%s)${why}`, (precision) =>
   it('names the argument and the sizes when a buffer is too short', () => {
     expect(() => cudaGemm({ m: 2, n: 2, k: 2, a: devZeros(3), b: devZeros(4), c: devZeros(4), precision }))
       .toThrow(/cudaGemm: argument 'a' has 3 elements but needs at least 4 \(m=2, n=2, k=2/);
+  });
+});
+
+// The tensor-core multiply has two kernels: wgmma where the device can run it (compute capability 9.0 and
+// a build with sm_90a code, or the simulator), mma.sync elsewhere and with GRAFT_GEMM_WGMMA=0. Each runs
+// shapes deep enough in K to go round the shared-memory ring of stages several times (the wgmma kernel
+// keeps 5 stages of 128 bytes of K: 32 TF32 or 64 BF16 values), batched, transposed and off the tiles.
+const wgmmaCapable = hasCuda && caps.cudaDevices.some((d) => d.computeCapability === '9.0');
+const tensorCorePrecisions = tensorCores ? (['tf32', 'bf16'] as const) : [];
+
+function withWgmmaSetting<T>(setting: string | undefined, run: () => T): T {
+  const saved = process.env.GRAFT_GEMM_WGMMA;
+  if (setting === undefined) delete process.env.GRAFT_GEMM_WGMMA;
+  else process.env.GRAFT_GEMM_WGMMA = setting;
+  try {
+    return run();
+  } finally {
+    if (saved === undefined) delete process.env.GRAFT_GEMM_WGMMA;
+    else process.env.GRAFT_GEMM_WGMMA = saved;
+  }
+}
+
+describe.skipIf(!tensorCores).each(tensorCorePrecisions)(`tensor-core GEMM kernels (%s)${why}`, (precision) => {
+  afterEach(disposeAll);
+  const settings = wgmmaCapable ? ['0', '1', ''] : ['0', ''];
+
+  for (const setting of settings) {
+    const kernel = setting === '0' ? 'mma.sync' : setting === '1' ? 'wgmma' : 'automatic choice';
+    it(`${kernel}: deep K, batched, both transposes (GRAFT_GEMM_WGMMA='${setting}')`, () => {
+      const rand = seededRandom(4242);
+      const [m, n, k, batch] = [65, 130, 420, 2];
+      for (const [transA, transB] of [[false, true], [true, false]] as const) {
+        const a = randomArray(m * k * batch, rand), b = randomArray(k * n * batch, rand), c0 = randomArray(m * n * batch, rand);
+        const args = { m, n, k, transA, transB, batch, strideA: m * k, strideB: k * n, strideC: m * n, alpha: 1.25, beta: -0.5 };
+        const expected = c0.slice();
+        gemm({ ...args, a, b, c: expected }, 'ref');
+        const c = dev(c0);
+        withWgmmaSetting(setting, () => cudaGemm({ ...args, a: dev(a), b: dev(b), c, precision }));
+        expectClose(cudaToArray(c), expected, productTolerance[precision](k), `${kernel} ${precision} transA=${transA}`);
+      }
+    });
+  }
+
+  it('GRAFT_GEMM_WGMMA: a value other than 0, 1 or unset is an error naming it', () => {
+    const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };
+    expect(() => withWgmmaSetting('yes', () => cudaGemm(args))).toThrow(/cudaGemm: GRAFT_GEMM_WGMMA is 'yes'; expected 0, 1 or unset/);
+  });
+
+  it.skipIf(wgmmaCapable)('GRAFT_GEMM_WGMMA=1 is an error on a device that cannot run the wgmma kernel', () => {
+    const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };
+    expect(() => withWgmmaSetting('1', () => cudaGemm(args))).toThrow(/GRAFT_GEMM_WGMMA=1 but device 0 cannot run the wgmma kernel/);
   });
 });

@@ -14,9 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #define GRAFT_CUDA_SIM 1
 
@@ -165,8 +167,14 @@ void launch(const LaunchConfig& config, void (*kernel)(Params...), Args&&... arg
            &call);
 }
 
-// The running block's dynamic shared memory (extern __shared__).
+// The running block's dynamic shared memory (extern __shared__) and its size in bytes.
 unsigned char* dynamic_shared();
+size_t dynamic_shared_bytes();
+// __cvta_generic_to_shared: the window address of `ptr`, which must point into the dynamic shared memory;
+// shared_window_byte is its inverse.
+constexpr size_t kSharedWindowStart = 0x480;
+size_t shared_window_address(const void* ptr);
+unsigned char* shared_window_byte(size_t address);
 
 void sync_threads();
 [[noreturn]] void trap(const char* why);
@@ -188,6 +196,15 @@ void warp_collective(const Lane* mine, Collective collective) {
 void async_copy(void* dst, const void* src, size_t bytes);
 void async_commit();
 void async_wait(int pending_groups);
+
+// wgmma emulation (graft_sim_wgmma.h): each thread's operations are queued and run, in issue order, at
+// the wgmma.wait_group that retires their group, as late as PTX allows: shared memory is read then, and
+// the accumulators written then. Until then the 16-byte chunks an operation reads (read_chunks: indices
+// into dynamic shared memory) count as in flight, and a cp.async into one of them traps: on a GPU the
+// copy could land before the tensor cores read.
+void wgmma_defer(std::function<void()> operation, std::vector<size_t> read_chunks);
+void wgmma_commit();
+void wgmma_wait(int pending_groups);
 
 }  // namespace graft_sim
 
@@ -247,7 +264,11 @@ inline float __uint_as_float(unsigned int x) { return graft_sim_bits<float>(x); 
 inline float __int_as_float(int x) { return graft_sim_bits<float>(x); }
 inline unsigned int __float_as_uint(float x) { return graft_sim_bits<unsigned int>(x); }
 inline double __longlong_as_double(long long x) { return graft_sim_bits<double>(x); }
-inline size_t __cvta_generic_to_shared(const void* ptr) { return reinterpret_cast<size_t>(ptr); }
+// The shared-window address of a byte of the running block's dynamic shared memory (the only shared
+// memory the kernels take addresses of). The simulated window puts dynamic shared memory at 0x480: on a
+// 128-byte boundary, as `extern __shared__ __align__(128)` asks, but not on a 1024-byte one, since nothing
+// promises that on a GPU; code that needs more alignment must make it (gemm_wgmma.cu does).
+inline size_t __cvta_generic_to_shared(const void* ptr) { return graft_sim::shared_window_address(ptr); }
 
 // Blocks run one at a time and fibers switch only at barriers, so a read-modify-write is atomic.
 template <typename T>

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -122,6 +123,11 @@ struct AsyncCopy {
   size_t bytes;
 };
 
+struct PendingWgmma {
+  std::function<void()> run;
+  std::vector<size_t> read_chunks;  // the 16-byte chunks of dynamic shared memory it reads (by index)
+};
+
 struct Fiber {
   jmp_buf parked;       // waiting to run a thread (fiber_main's loop)
   jmp_buf resume_at;    // where the running thread yielded
@@ -132,6 +138,8 @@ struct Fiber {
   uint3 index{0, 0, 0};
   std::vector<AsyncCopy> open_group;
   std::deque<std::vector<AsyncCopy>> committed;
+  std::vector<PendingWgmma> wgmma_open;  // wgmma operations issued since the last commit
+  std::deque<std::vector<PendingWgmma>> wgmma_committed;
 };
 
 struct Warp {
@@ -150,6 +158,7 @@ struct Executor {
   void* context = nullptr;
   unsigned char* dynamic_shared = nullptr;  // the launch's extern __shared__ bytes, ending at a guard page
   size_t dynamic_shared_bytes = 0;
+  std::vector<uint32_t> pending_reads;  // per 16-byte chunk of dynamic shared memory: wgmma reads not yet run
   bool running = false;
   ~Executor() {  // the thread's fiber stacks
     for (Fiber& f : fibers)
@@ -192,6 +201,8 @@ void make_fiber(Executor& e, Fiber& f) {
   e.current = nullptr;
 }
 
+std::string dims(const dim3& d);
+
 void land_copies(std::vector<AsyncCopy>& group) {
   for (const AsyncCopy& c : group) std::memcpy(c.dst, c.src, c.bytes);
   group.clear();
@@ -210,6 +221,12 @@ void resume(Executor& e, Fiber& f) {
     for (auto& group : f.committed) land_copies(group);
     f.committed.clear();
     land_copies(f.open_group);
+    if (!f.wgmma_open.empty() || !f.wgmma_committed.empty()) {
+      f.wgmma_open.clear();
+      f.wgmma_committed.clear();
+      fail("thread " + dims(dim3(f.index.x, f.index.y, f.index.z)) + " of block " + dims(dim3(blockIdx.x, blockIdx.y, blockIdx.z)) +
+           " ended with wgmma operations it never waited for (wgmma.wait_group)");
+    }
   }
 }
 
@@ -262,6 +279,7 @@ bool release_waiting(Executor& e, size_t threads) {
 void run_block(Executor& e, const dim3& block) {
   const size_t threads = size_t(block.x) * block.y * block.z;
   std::memset(e.dynamic_shared, 0xff, e.dynamic_shared_bytes);  // shared memory starts unwritten in every block
+  e.pending_reads.assign((e.dynamic_shared_bytes + 15) / 16, 0);
   e.fibers.reserve(kMaxThreads);  // never reallocated: parked fibers' jmp_bufs stay where they were saved
   if (e.fibers.size() < threads) e.fibers.resize(threads);
   e.warps.resize((threads + 31) / 32);
@@ -369,6 +387,13 @@ void* const* warp_arrive(const void* tag, const void* lane_data, unsigned int* l
 }
 
 void async_copy(void* dst, const void* src, size_t bytes) {
+  const Executor& e = executor;
+  const auto* d = static_cast<const unsigned char*>(dst);
+  if (d >= e.dynamic_shared && d < e.dynamic_shared + e.dynamic_shared_bytes)
+    for (size_t chunk = size_t(d - e.dynamic_shared) / 16; chunk * 16 < size_t(d - e.dynamic_shared) + bytes; ++chunk)
+      if (chunk < e.pending_reads.size() && e.pending_reads[chunk] != 0)
+        trap("cp.async overwrites shared memory that a wgmma still in flight reads (wgmma.wait_group for it "
+             "and a barrier must come first)");
   running_fiber("cp.async").open_group.push_back(AsyncCopy{dst, src, bytes});
 }
 
@@ -384,6 +409,46 @@ void async_wait(int pending_groups) {
     land_copies(f.committed.front());
     f.committed.pop_front();
   }
+}
+
+void wgmma_defer(std::function<void()> operation, std::vector<size_t> read_chunks) {
+  Executor& e = executor;
+  for (size_t chunk : read_chunks) ++e.pending_reads.at(chunk);
+  running_fiber("wgmma.mma_async").wgmma_open.push_back(PendingWgmma{std::move(operation), std::move(read_chunks)});
+}
+
+void wgmma_commit() {
+  Fiber& f = running_fiber("wgmma.commit_group");
+  f.wgmma_committed.push_back(std::move(f.wgmma_open));
+  f.wgmma_open.clear();
+}
+
+void wgmma_wait(int pending_groups) {
+  Fiber& f = running_fiber("wgmma.wait_group");
+  while (f.wgmma_committed.size() > static_cast<size_t>(pending_groups)) {
+    for (PendingWgmma& operation : f.wgmma_committed.front()) {
+      operation.run();
+      for (size_t chunk : operation.read_chunks) --executor.pending_reads[chunk];
+    }
+    f.wgmma_committed.pop_front();
+  }
+}
+
+size_t dynamic_shared_bytes() { return executor.dynamic_shared_bytes; }
+
+size_t shared_window_address(const void* ptr) {
+  const Executor& e = executor;
+  const auto* p = static_cast<const unsigned char*>(ptr);
+  if (!e.dynamic_shared || p < e.dynamic_shared || p >= e.dynamic_shared + e.dynamic_shared_bytes)
+    trap("__cvta_generic_to_shared: the address is not in the block's dynamic shared memory");
+  return kSharedWindowStart + size_t(p - e.dynamic_shared);
+}
+
+unsigned char* shared_window_byte(size_t address) {
+  const Executor& e = executor;
+  if (address < kSharedWindowStart || address - kSharedWindowStart >= e.dynamic_shared_bytes)
+    trap("a shared-memory address outside the block's dynamic shared memory");
+  return e.dynamic_shared + (address - kSharedWindowStart);
 }
 
 cudaError_t set_function_attribute(const void* kernel, cudaFuncAttribute attr, int value) {

@@ -1,8 +1,9 @@
 // CUDA GEMM entry point: a (M,K) or (K,M), b (K,N) or (N,K), c (M,N), row-major, strided batches
 // (graft/gemm.h). The precision picks the path:
 //   float32      -> gemm_f32.cu: 128x128 tiles of FMAs on CUDA cores, 8x8 outputs per thread.
-//   tf32 / bf16  -> gemm_mma.cu: operands packed (rounded, K-contiguous, padded), then mma.sync tensor-core
-//                   tiles fed by a cp.async pipeline; compute capability >= 8.0, float32 accumulation.
+//   tf32 / bf16  -> gemm_mma.cu: operands packed (rounded, K-contiguous, padded), then tensor-core tiles
+//                   fed by a cp.async pipeline: wgmma on compute capability 9.0 (gemm_wgmma.cu), mma.sync
+//                   on 8.x (and with GRAFT_GEMM_WGMMA=0); float32 accumulation.
 // Edge tiles load zeros outside the matrix and store only inside it. beta == 0 never reads C.
 #include <cuda_runtime.h>
 

@@ -4,8 +4,10 @@
 //      as float) or BF16, zero-padded to whole tiles. This is where inputs are converted, where any
 //      transpose is undone through a 32x32 shared-memory tile, and what lets the main loop run without
 //      bounds checks or per-layout variants. Cost: one read and one write of A and B.
-//   2. multiply: 128x128 block tiles, 8 warps of 64x32, K in steps of 128 bytes (32 TF32 / 64 BF16),
-//      fed by a STAGES-deep cp.async pipeline into 128-byte shared rows swizzled by 16-byte chunk;
+//   2. multiply. On compute capability 9.0 with this build's sm_90a code: gemm_wgmma.cu. Elsewhere, or
+//      with GRAFT_GEMM_WGMMA=0, here: 128x128 block tiles, 8 warps of 64x32, K in steps of 128 bytes
+//      (32 TF32 / 64 BF16), fed by a STAGES-deep cp.async pipeline into 128-byte shared rows swizzled by
+//      16-byte chunk (gemm_mma.cuh);
 //      fragments come from ldmatrix.x4 and feed mma.sync m16n8k8 (TF32) or m16n8k16 (BF16).
 //      Blocks walk the tiles in groups of 8 tile rows so a group's operands stay in L2.
 // Edge tiles store only inside C; beta == 0 never reads C.
@@ -20,13 +22,18 @@
 #include <type_traits>
 
 #include "cuda/cuda_check.cuh"
+#include "cuda/gemm_mma.cuh"
 #include "cuda/gemm_tiles.cuh"
 
 namespace graft::cuda {
 
 namespace {
 
-constexpr int kBM = 128, kBN = 128, kRowBytes = 128, kThreads = 256, kGroupM = 8;
+using mma::kBM;
+using mma::kBN;
+using mma::kRowBytes;
+using mma::kThreads;
+using mma::MmaArgs;
 #ifndef GRAFT_GEMM_MMA_STAGES
 #define GRAFT_GEMM_MMA_STAGES 3  // 96 KB of shared memory: two blocks per SM on sm_90 (228 KB), one on A100 (164 KB)
 #endif
@@ -64,28 +71,6 @@ __global__ void __launch_bounds__(256) pack_kernel(const float* x, int64_t ld, i
   }
 }
 
-struct MmaArgs {
-  const void* ap;  // (batch, Mp, Kp) packed
-  const void* bp;  // (batch, Np, Kp) packed
-  int64_t kp_bytes, stride_ap_bytes, stride_bp_bytes;
-  int tiles_m, tiles_n;
-  int64_t batch;
-};
-
-// Copies K tile `kt` of the block's A and B rows into stage buffers sa, sb (128 rows x 8 chunks each):
-// thread t moves chunk t%8 of rows t/8, t/8 + 32, t/8 + 64, t/8 + 96. ga, gb point at the thread's
-// first chunk; rows are kp_bytes apart in global memory.
-__device__ __forceinline__ void load_stage(unsigned char* sa, unsigned char* sb, const unsigned char* ga,
-                                           const unsigned char* gb, int64_t kp_bytes, int64_t kt, int tid) {
-  const int64_t k_offset = kt * kRowBytes;
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const int row = tid / 8 + i * 32, slot = tiles::swizzle128(row, tid % 8) * 16;
-    tiles::cp_async16(sa + slot, ga + i * 32 * kp_bytes + k_offset);
-    tiles::cp_async16(sb + slot, gb + i * 32 * kp_bytes + k_offset);
-  }
-}
-
 // One stage: 4 K steps of 32 bytes; warp (wm, wn) multiplies its 64 rows by its 32 columns.
 template <bool BF16>
 __device__ __forceinline__ void compute_stage(const unsigned char* sa, const unsigned char* sb, float (&acc)[4][4][4],
@@ -119,13 +104,11 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int kStageBytes = kBM * kRowBytes;  // per operand
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, wm = warp % 2, wn = warp / 2;
-  // Tile order: groups of kGroupM tile rows, column by column inside a group.
-  const int pid = blockIdx.x, per_group = kGroupM * args.tiles_n, first_m = pid / per_group * kGroupM;
-  const int group_rows = min(args.tiles_m - first_m, kGroupM);
-  const int tm = first_m + (pid % per_group) % group_rows, tn = (pid % per_group) / group_rows;
+  const mma::TileIndex tile = mma::block_tile(args, blockIdx.x);
+  const int tm = tile.m, tn = tile.n;
   const int64_t kt_count = args.kp_bytes / kRowBytes;
   for (int64_t batch = blockIdx.y; batch < args.batch; batch += gridDim.y) {
-    const int64_t thread_offset = (tid / 8) * args.kp_bytes + (tid % 8) * 16;  // the thread's first chunk
+    const int64_t thread_offset = mma::thread_chunk(args.kp_bytes, tid);
     const auto* ga = static_cast<const unsigned char*>(args.ap) + batch * args.stride_ap_bytes +
                      int64_t(tm) * kBM * args.kp_bytes + thread_offset;
     const auto* gb = static_cast<const unsigned char*>(args.bp) + batch * args.stride_bp_bytes +
@@ -133,7 +116,7 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_
     float acc[4][4][4] = {};
 #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {
-      if (s < kt_count) load_stage(smem + s * 2 * kStageBytes, smem + (s * 2 + 1) * kStageBytes, ga, gb, args.kp_bytes, s, tid);
+      if (s < kt_count) mma::load_stage(smem + s * 2 * kStageBytes, smem + (s * 2 + 1) * kStageBytes, ga, gb, args.kp_bytes, s, tid);
       tiles::cp_async_commit();
     }
     for (int64_t kt = 0; kt < kt_count; ++kt) {
@@ -141,7 +124,7 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_
       __syncthreads();  // stage kt landed for every thread; stage kt-1 is free to refill
       const int64_t next = kt + STAGES - 1;
       const int ns = static_cast<int>(next % STAGES), cs = static_cast<int>(kt % STAGES);
-      if (next < kt_count) load_stage(smem + ns * 2 * kStageBytes, smem + (ns * 2 + 1) * kStageBytes, ga, gb, args.kp_bytes, next, tid);
+      if (next < kt_count) mma::load_stage(smem + ns * 2 * kStageBytes, smem + (ns * 2 + 1) * kStageBytes, ga, gb, args.kp_bytes, next, tid);
       tiles::cp_async_commit();
       compute_stage<BF16>(smem + cs * 2 * kStageBytes, smem + (cs * 2 + 1) * kStageBytes, acc, wm, wn, lane);
     }
@@ -150,12 +133,7 @@ __global__ void __launch_bounds__(kThreads, GRAFT_GEMM_MMA_MIN_BLOCKS) gemm_mma_
     float* C = c + batch * p.stride_c;
     const int64_t row0 = int64_t(tm) * kBM + wm * 64 + tiles::accumulator_row(lane);
     const int64_t col0 = int64_t(tn) * kBN + wn * 32 + tiles::accumulator_col(lane);
-    tiles::for_each_accumulator(acc, [&](int r, int col, float v) {
-      const int64_t i = row0 + r, j = col0 + col;
-      if (i >= p.m || j >= p.n) return;
-      float* out = C + i * p.ldc + j;
-      *out = p.beta == 0.0f ? p.alpha * v : p.alpha * v + p.beta * *out;
-    });
+    tiles::for_each_accumulator(acc, [&](int r, int col, float v) { mma::store_c(p, C, row0 + r, col0 + col, v); });
   }
 #else
   __trap();  // the host refuses tensor-core precisions below compute capability 8.0
@@ -174,6 +152,7 @@ void pack(const float* x, bool k_contiguous, int64_t ld, int64_t stride, int64_t
 
 template <bool BF16>
 void multiply(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
+  if (mma::wgmma_chosen(device)) return mma::multiply_wgmma<BF16>(args, p, c, device, stream);
   constexpr int bytes = kStages * 2 * kBM * kRowBytes;
   // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
   static std::mutex mutex;

@@ -1,0 +1,191 @@
+// TF32 / BF16 GEMM on Hopper's warpgroup tensor-core instructions (wgmma, sm_90a): the multiply of
+// gemm_mma.cu's packed operands, chosen on compute capability 9.0 where this build has sm_90a code.
+//   - 128x128 block tiles, 256 threads = 2 warpgroups; warpgroup w computes rows 64w..64w+63 of the tile
+//     with one m64n128 wgmma per 32 bytes of K (k8 TF32, k16 BF16), accumulators in registers (64 floats
+//     per thread), both operands read by the tensor cores straight from shared memory.
+//   - K in steps of 128 bytes through a STAGES-deep ring of shared stages filled by cp.async, in the
+//     same 128-byte-swizzled rows as the mma.sync kernel, which are the layout wgmma's 128-byte swizzle
+//     mode reads when a stage starts on a 1024-byte boundary.
+//   - One barrier per K step: the loads for step kt + STAGES - 2 go into the stage of step kt - 2, whose
+//     wgmmas every warpgroup has waited for (wait_group 1 at the end of step kt - 1) before that barrier;
+//     step kt's wgmmas run while the next step's barrier and loads are issued.
+// This file is compiled for sm_90a in place of sm_90 (native/CMakeLists.txt); for any other target its
+// kernel is a trap that is never launched, because the probe kernel reports which code the device runs.
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "cuda/cuda_check.cuh"
+#include "cuda/gemm_mma.cuh"
+#include "cuda/gemm_tiles.cuh"
+#include "cuda/wgmma.cuh"
+
+#if defined(GRAFT_CUDA_SIM) || defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define GRAFT_WGMMA_CODE 1
+#else
+#define GRAFT_WGMMA_CODE 0
+#endif
+
+namespace graft::cuda::mma {
+namespace {
+
+#ifndef GRAFT_GEMM_WGMMA_STAGES
+#define GRAFT_GEMM_WGMMA_STAGES 5  // 160 KB of shared memory: one block of 2 warpgroups per SM
+#endif
+constexpr int kStages = GRAFT_GEMM_WGMMA_STAGES;
+static_assert(kStages >= 3, "the ring refills the stage of step kt - 2: it needs at least 3 stages");
+constexpr int kStageBytes = kBM * kRowBytes;  // per operand (kBN == kBM)
+constexpr int kAlign = 1024;                  // the 128-byte swizzle's period: 8 rows of 128 bytes
+constexpr int kSharedBytes = kStages * 2 * kStageBytes + kAlign;
+
+// 1 where the kernel below is the wgmma one (sm_90a code, or the simulator), 0 in every other build.
+__global__ void wgmma_probe_kernel(int* out) { *out = GRAFT_WGMMA_CODE; }
+
+#if GRAFT_WGMMA_CODE
+constexpr int kLookahead = kStages - 2;  // K steps loaded ahead of the one being multiplied
+
+// The first 1024-byte boundary at or after p, by shared-memory address (which the swizzle is computed on).
+__device__ __forceinline__ unsigned char* align_shared(unsigned char* p) {
+  const auto address = static_cast<uint64_t>(__cvta_generic_to_shared(p));
+  return p + ((kAlign - address % kAlign) % kAlign);
+}
+
+// The 4 wgmmas of one 128-byte K step: A is the warpgroup's 64 rows of stage sa, B all 128 rows of sb;
+// each wgmma takes the next 32 bytes of K.
+template <bool BF16>
+__device__ __forceinline__ void multiply_stage(float (&acc)[64], const unsigned char* sa, const unsigned char* sb,
+                                               int warpgroup) {
+  const unsigned char* a_rows = sa + warpgroup * 64 * kRowBytes;
+#pragma unroll
+  for (int ks = 0; ks < 4; ++ks) {
+    const uint64_t desc_a = wgmma::descriptor_k_major_sw128(a_rows + ks * 32);
+    const uint64_t desc_b = wgmma::descriptor_k_major_sw128(sb + ks * 32);
+    if (BF16) wgmma::mma_bf16_m64n128k16(acc, desc_a, desc_b, 1);
+    else wgmma::mma_tf32_m64n128k8(acc, desc_a, desc_b, 1);
+  }
+}
+
+#endif
+
+template <bool BF16>
+__global__ void __launch_bounds__(kThreads, 1) gemm_wgmma_kernel(MmaArgs args, GemmParams p, float* c) {
+#if GRAFT_WGMMA_CODE
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  unsigned char* smem = align_shared(smem_raw);
+  auto stage_a = [&](int64_t step) { return smem + (step % kStages) * 2 * kStageBytes; };
+  auto stage_b = [&](int64_t step) { return smem + ((step % kStages) * 2 + 1) * kStageBytes; };
+  const int tid = threadIdx.x, warpgroup = tid / 128, lane = tid % 32;
+  const TileIndex tile = block_tile(args, blockIdx.x);
+  const int64_t steps = args.kp_bytes / kRowBytes;
+  for (int64_t batch = blockIdx.y; batch < args.batch; batch += gridDim.y) {
+    const int64_t chunk = thread_chunk(args.kp_bytes, tid);
+    const auto* ga = static_cast<const unsigned char*>(args.ap) + batch * args.stride_ap_bytes +
+                     int64_t(tile.m) * kBM * args.kp_bytes + chunk;
+    const auto* gb = static_cast<const unsigned char*>(args.bp) + batch * args.stride_bp_bytes +
+                     int64_t(tile.n) * kBN * args.kp_bytes + chunk;
+    float acc[64];
+#pragma unroll
+    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+#pragma unroll
+    for (int s = 0; s < kLookahead; ++s) {
+      if (s < steps) load_stage(stage_a(s), stage_b(s), ga, gb, args.kp_bytes, s, tid);
+      tiles::cp_async_commit();
+    }
+    for (int64_t kt = 0; kt < steps; ++kt) {
+      tiles::cp_async_wait<kLookahead - 1>();  // this thread's copies of step kt have landed
+      wgmma::fence_proxy_async();
+      __syncthreads();  // everyone's have; every warpgroup is done with step kt - 2's stage
+      const int64_t next = kt + kLookahead;
+      if (next < steps) load_stage(stage_a(next), stage_b(next), ga, gb, args.kp_bytes, next, tid);
+      tiles::cp_async_commit();
+      wgmma::fence_operands(acc);
+      wgmma::fence();
+      multiply_stage<BF16>(acc, stage_a(kt), stage_b(kt), warpgroup);
+      wgmma::commit_group();
+      wgmma::wait_group<1>();  // step kt - 1's wgmmas are done
+      wgmma::fence_operands(acc);
+    }
+    wgmma::wait_group<0>();
+    wgmma::fence_operands(acc);
+    tiles::cp_async_wait<0>();
+    __syncthreads();  // the next batch refills the first stages
+    // Thread t holds acc[i] at row 16*(warp in warpgroup) + lane/4 + 8*((i/2)%2), column 8*(i/4) + 2*(lane%4) + i%2.
+    float* C = c + batch * p.stride_c;
+    const int64_t row0 = int64_t(tile.m) * kBM + warpgroup * 64 + (tid % 128) / 32 * 16 + lane / 4;
+    const int64_t col0 = int64_t(tile.n) * kBN + 2 * (lane % 4);
+#pragma unroll
+    for (int i = 0; i < 64; ++i) store_c(p, C, row0 + 8 * ((i / 2) % 2), col0 + 8 * (i / 4) + i % 2, acc[i]);
+  }
+#else
+  __trap();  // never launched: wgmma_chosen is false where the device runs this code
+#endif
+}
+
+// Whether `device` runs the wgmma kernel: compute capability 9.0 (sm_90a code runs on nothing else) and
+// the probe's answer, asked once per device.
+bool device_runs_wgmma(int device) {
+  static std::mutex mutex;
+  static std::map<int, bool> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto it = known.find(device);
+  if (it != known.end()) return it->second;
+  bool runs = false;
+  if (compute_capability(device) == 90) {
+    const char* op = "cudaGemm";
+    cudaStream_t stream = stream_for(op, device);
+    const DeviceScratch<int> flag(op, 1, device);
+    wgmma_probe_kernel<<<1, 1, 0, stream>>>(flag.get());
+    GRAFT_CUDA_CHECK_LAUNCH(op, wgmma_probe_kernel);
+    int value = 0;
+    GRAFT_CUDA_CHECK(op, cudaMemcpyAsync(&value, flag.get(), sizeof(int), cudaMemcpyDeviceToHost, stream));
+    GRAFT_CUDA_CHECK(op, cudaStreamSynchronize(stream));
+    runs = value == 1;
+  }
+  known[device] = runs;
+  return runs;
+}
+
+}  // namespace
+
+bool wgmma_chosen(int device) {
+  const char* setting = std::getenv("GRAFT_GEMM_WGMMA");
+  if (setting == nullptr || setting[0] == '\0') return device_runs_wgmma(device);
+  if (std::strcmp(setting, "0") == 0) return false;
+  if (std::strcmp(setting, "1") != 0)
+    throw Error(std::string("cudaGemm: GRAFT_GEMM_WGMMA is '") + setting + "'; expected 0, 1 or unset");
+  if (!device_runs_wgmma(device))
+    throw Error("cudaGemm: GRAFT_GEMM_WGMMA=1 but device " + std::to_string(device) +
+                " cannot run the wgmma kernel (it needs compute capability 9.0 and a build with sm_90a code; "
+                "the device has " + std::to_string(compute_capability(device) / 10) + "." +
+                std::to_string(compute_capability(device) % 10) + ")");
+  return true;
+}
+
+template <bool BF16>
+void multiply_wgmma(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
+  // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
+  static std::mutex mutex;
+  static std::map<int, bool> configured;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!configured[device]) {
+      GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_wgmma_kernel<BF16>,
+                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
+      configured[device] = true;
+    }
+  }
+  const dim3 grid(static_cast<unsigned>(args.tiles_m * args.tiles_n),
+                  static_cast<unsigned>(std::min<int64_t>(args.batch, 65535)));
+  gemm_wgmma_kernel<BF16><<<grid, kThreads, kSharedBytes, stream>>>(args, p, c);
+  GRAFT_CUDA_CHECK_LAUNCH("cudaGemm", gemm_wgmma_kernel);
+}
+
+template void multiply_wgmma<false>(const MmaArgs&, const GemmParams&, float*, int, cudaStream_t);
+template void multiply_wgmma<true>(const MmaArgs&, const GemmParams&, float*, int, cudaStream_t);
+
+}  // namespace graft::cuda::mma

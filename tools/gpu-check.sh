@@ -11,15 +11,18 @@
 #   3. the TypeScript builds the benchmarks import (native/dist, packages/core/dist)
 #   4. what the addon sees (capabilities: CUDA devices, or why there are none)
 #   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose;
-#      then the GEMM suite again on the mma.sync kernel (GRAFT_GEMM_WGMMA=0: on Hopper the first run took
-#      the wgmma one), and the suites of kernels with 32- and 64-bit index paths with GRAFT_CUDA_INDEX64=1
+#      then the TF32/BF16 GEMM and conv suites again on the mma.sync kernels (GRAFT_WGMMA=0: on Hopper the
+#      first run took the wgmma ones), and the suites of kernels with 32- and 64-bit index paths with
+#      GRAFT_CUDA_INDEX64=1
 #   6. the main job on the GPU and on the CPU (`graft quickstart --device cuda|cpu --json`, all packages
 #      built first): each method's accuracy side by side, failing when the two are more than 4 points apart;
 #      skipped with GPU_CHECK_QUICKSTART=0 (the CPU run is most of this step's time)
 #   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager,
-#      float32 and conv TF32), cuda_gemm (each kernel: wgmma and mma.sync on Hopper), and conv --device cuda (ResNet-18's layers at batch 128, every
-#      precision, beside cuDNN); skipped with GPU_CHECK_BENCH=0. GPU_CHECK_TILES=1 adds the conv benchmark
-#      once more per block tile (GRAFT_CONV_TILE=64x64, 64x128, 128x128), to check the automatic choice
+#      float32 and conv TF32), cuda_gemm (each kernel: wgmma and mma.sync on Hopper), and conv --device
+#      cuda (ResNet-18's layers at batch 128, every precision, beside cuDNN; on Hopper once more with
+#      GRAFT_WGMMA=0 for the mma.sync kernels); skipped with GPU_CHECK_BENCH=0. GPU_CHECK_TILES=1 adds
+#      the conv benchmark once more per block tile (GRAFT_CONV_TILE=64x64, 64x128, 128x128), to check the
+#      automatic choice
 # Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
 # Exit status: 0 when every step passed, else 1; the summary at the end names the failed steps.
 set -uo pipefail
@@ -69,7 +72,8 @@ capabilities() {
 cuda_tests() {
   npx vitest run native/test/cuda*.test.ts packages/core/test/cuda.test.ts packages/core/test/cuda_parity.test.ts --reporter=verbose \
     --reporter=json --outputFile.json="$out/vitest-cuda.json" || return 1
-  GRAFT_GEMM_WGMMA=0 npx vitest run native/test/cuda_gemm.test.ts || return 1
+  GRAFT_WGMMA=0 npx vitest run native/test/cuda_gemm.test.ts native/test/cuda_conv.test.ts \
+    -t 'cudaGemm \((tf32|bf16)\)|tensor-core GEMM kernels|implicit GEMM, (tf32|bf16)|block tiles \((tf32|bf16)\)' || return 1
   GRAFT_CUDA_INDEX64=1 npx vitest run native/test/cuda_gemm.test.ts native/test/cuda_conv.test.ts native/test/cuda_tensor.test.ts \
     native/test/cuda_elementwise.test.ts native/test/cuda_train.test.ts -t 'implicit GEMM, float32|block tiles|pooling|plumbing|cuda elementwise|cuda batch norm|cuda indexing|cuda cross-entropy'
 }
@@ -101,6 +105,9 @@ quickstart_on_gpu() {
 benchmarks() {
   node benchmarks/run.mjs train_cuda && node benchmarks/run.mjs cuda_gemm --sizes 1024,4096 &&
     node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
+  if nvidia-smi --query-gpu=compute_cap --format=csv,noheader | grep -q '^9\.0'; then
+    GRAFT_WGMMA=0 node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
+  fi
   if [[ "${GPU_CHECK_TILES:-0}" != 0 ]]; then
     for tile in 64x64 64x128 128x128; do
       GRAFT_CONV_TILE=$tile node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1

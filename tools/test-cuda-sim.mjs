@@ -27,10 +27,11 @@ run([join(root, 'tools', 'build-native.mjs'), '--sim']);
 const addon = join(root, 'native', 'build', 'Release', 'graft-sim.node');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 run([vitest, 'run', ...suites, ...process.argv.slice(2)], { ...process.env, GRAFT_ADDON_PATH: addon });
-// The simulated GPU (compute capability 9.0) runs the wgmma GEMM kernel; the GEMM suite again on the
-// mma.sync kernel that other GPUs run.
-run([vitest, 'run', 'native/test/cuda_gemm.test.ts', ...process.argv.slice(2)],
-  { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_GEMM_WGMMA: '0' });
+// The simulated GPU (compute capability 9.0) runs TF32 and BF16 on the wgmma kernels; those suites again
+// on the mma.sync kernels that other GPUs run.
+run([vitest, 'run', 'native/test/cuda_gemm.test.ts', 'native/test/cuda_conv.test.ts', '-t',
+  'cudaGemm \\((tf32|bf16)\\)|tensor-core GEMM kernels|implicit GEMM, (tf32|bf16)|block tiles \\((tf32|bf16)\\)', ...process.argv.slice(2)],
+{ ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_WGMMA: '0' });
 // Again with two simulated GPUs, for what only runs where there is a second device.
 run([vitest, 'run', 'packages/core/test/cuda.test.ts', '-t', 'two CUDA devices', ...process.argv.slice(2)],
   { ...process.env, GRAFT_ADDON_PATH: addon, GRAFT_SIM_DEVICES: '2' });

@@ -10,12 +10,15 @@
  * PyTorch CUDA (cuDNN) at the same precision in the same run, with ResNet-18 at batch 128 (a training
  * batch); without a CUDA device it says why on stderr and returns no rows. Graft's rows name the block
  * tile of its convolutions: `auto` (chosen per layer), or the one GRAFT_CONV_TILE forces (64x64, 64x128
- * or 128x128), so runs under each can be set side by side to tune the choice.
+ * or 128x128), so runs under each can be set side by side to tune the choice, and its kernel: `simt`
+ * (float32), `wgmma` (TF32/BF16 on a compute capability 9.0 device) or `mma.sync` (other devices, or
+ * GRAFT_WGMMA=0).
  *
  * @example
  * // GRAFT_PYTHON=/usr/bin/python3 npm run bench -- conv --model resnet20 --threads 2
  * // npm run bench -- conv --device cuda --model resnet18
  * // GRAFT_CONV_TILE=128x128 npm run bench -- conv --device cuda --model resnet18
+ * // GRAFT_WGMMA=0 npm run bench -- conv --device cuda --model resnet18
  */
 import * as graft from '../../native/dist/index.js';
 import { measure } from '../lib/timing.mjs';
@@ -132,7 +135,7 @@ export async function run(opts) {
 }
 
 /** Columns of the table on --device cuda, in order. */
-export const cudaColumns = ['op', 'impl', 'device', 'precision', 'tile', 'model', 'shape', 'seconds', 'gflops'];
+export const cudaColumns = ['op', 'impl', 'device', 'precision', 'tile', 'kernel', 'model', 'shape', 'seconds', 'gflops'];
 const cudaBatch = 128;  // a training batch, for both models
 const cudaPrecisions = ['float32', 'tf32', 'bf16'];
 
@@ -160,9 +163,17 @@ async function timeGraftCuda([n, c, h, w, k, r, stride, padding], precision, rep
   }
 }
 
+// The kernel Graft's convolutions take at a precision on device 0 (src/cuda/conv2d.cuh's choice).
+function graftKernel(precision) {
+  if (precision === 'float32') return 'simt';
+  const hopper = graft.capabilities().cudaDevices[0]?.computeCapability === '9.0';
+  return hopper && process.env.GRAFT_WGMMA !== '0' ? 'wgmma' : 'mma.sync';
+}
+
 function cudaRows(impl, precision, model, dims, fwd, fwdBwd, flops) {
   const tile = impl === 'graft' ? process.env.GRAFT_CONV_TILE || 'auto' : 'cudnn';
-  const common = { impl, device: 'cuda', precision, tile, model, shape: label(dims) };
+  const kernel = impl === 'graft' ? graftKernel(precision) : 'cudnn';
+  const common = { impl, device: 'cuda', precision, tile, kernel, model, shape: label(dims) };
   return [
     { op: 'conv2d-fwd', ...common, seconds: fwd, gflops: flops / fwd / 1e9 },
     { op: 'conv2d-fwd-bwd', ...common, seconds: fwdBwd, gflops: (3 * flops) / fwdBwd / 1e9 },

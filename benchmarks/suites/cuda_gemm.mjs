@@ -5,7 +5,7 @@
  * device (or a CUDA build) the suite says why on stderr and returns no rows. The `kernel` column names
  * Graft's kernel: `simt` (float32 on CUDA cores), and for TF32/BF16 both tensor-core kernels where the
  * device runs both (`wgmma` on compute capability 9.0, `mma.sync` everywhere), each chosen through
- * GRAFT_GEMM_WGMMA; PyTorch's rows say `cublas`.
+ * GRAFT_WGMMA; PyTorch's rows say `cublas`.
  *
  * @example
  * // npm run bench -- cuda_gemm --sizes 1024,4096 --repeat 20
@@ -40,20 +40,20 @@ function row(impl, precision, kernel, n, seconds) {
   return { op: 'gemm', impl, device: 'cuda', precision, kernel, n, seconds, gflops: (2 * n ** 3) / seconds / 1e9 };
 }
 
-// Graft's kernels for a precision, with the GRAFT_GEMM_WGMMA setting that picks each.
+// Graft's kernels for a precision, with the GRAFT_WGMMA setting that picks each.
 function kernelsFor(precision) {
   return precision === 'float32' ? [['simt', undefined]] : [['wgmma', '1'], ['mma.sync', '0']];
 }
 
-// Runs `body` with GRAFT_GEMM_WGMMA set to `setting` (left alone when undefined), then restores it.
+// Runs `body` with GRAFT_WGMMA set to `setting` (left alone when undefined), then restores it.
 async function withWgmmaSetting(setting, body) {
-  const saved = process.env.GRAFT_GEMM_WGMMA;
-  if (setting !== undefined) process.env.GRAFT_GEMM_WGMMA = setting;
+  const saved = process.env.GRAFT_WGMMA;
+  if (setting !== undefined) process.env.GRAFT_WGMMA = setting;
   try {
     return await body();
   } finally {
-    if (saved === undefined) delete process.env.GRAFT_GEMM_WGMMA;
-    else process.env.GRAFT_GEMM_WGMMA = saved;
+    if (saved === undefined) delete process.env.GRAFT_WGMMA;
+    else process.env.GRAFT_WGMMA = saved;
   }
 }
 

@@ -18,6 +18,7 @@ interface ConvRow {
   device: string;
   precision: string;
   tile: string;
+  kernel: string;
   model: string;
   shape: string;
   seconds: number;
@@ -27,7 +28,7 @@ interface ConvRow {
 describe('npm run bench -- conv --device cuda', () => {
   it(hasCuda ? 'times every ResNet-20 layer at every precision' : 'says why there is no CUDA device and prints no rows', () => {
     const out = spawnSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), 'conv', '--device', 'cuda', '--model', 'resnet20',
-      '--batch', '1', '--repeat', '1', '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_CONV_TILE: '' } });
+      '--batch', '1', '--repeat', '1', '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_CONV_TILE: '', GRAFT_WGMMA: '' } });
     expect(out.status, out.stderr).toBe(0);
     const { results } = JSON.parse(out.stdout) as { results: ConvRow[] };
     if (!hasCuda) {
@@ -42,6 +43,8 @@ describe('npm run bench -- conv --device cuda', () => {
     expect(graft).toHaveLength(8 * 2 * precisions.length);
     expect(new Set(graft.map((r) => r.precision))).toEqual(new Set(precisions));
     expect(new Set(graft.map((r) => r.tile))).toEqual(new Set(['auto']));
+    const hopper = caps.cudaDevices[0].computeCapability === '9.0';
+    for (const r of graft) expect(r.kernel).toBe(r.precision === 'float32' ? 'simt' : hopper ? 'wgmma' : 'mma.sync');
     for (const r of results) {
       expect(r).toMatchObject({ device: 'cuda', model: 'resnet20' });
       expect(['conv2d-fwd', 'conv2d-fwd-bwd']).toContain(r.op);
@@ -67,7 +70,7 @@ interface GemmRow {
 describe('npm run bench -- cuda_gemm', () => {
   it(hasCuda ? 'times each GEMM kernel at every precision' : 'says why there is no CUDA device and prints no rows', () => {
     const out = spawnSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), 'cuda_gemm', '--sizes', '64', '--repeat', '1', '--json'],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_GEMM_WGMMA: '' } });
+      { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_WGMMA: '' } });
     expect(out.status, out.stderr).toBe(0);
     const { results } = JSON.parse(out.stdout) as { results: GemmRow[] };
     if (!hasCuda) {

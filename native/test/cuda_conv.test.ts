@@ -109,10 +109,13 @@ const tileShapes: Conv2dShape[] = [
   { n: 8, c: 2, h: 32, w: 32, k: 2, r: 1, s: 1, groups: 2 }, // backward weight split in two (N*P*Q = 8192), per group
 ];
 const tiles = ['64x64', '64x128', '128x128'];
+const savedWgmma = process.env.GRAFT_WGMMA;
 
 describe.skipIf(!hasCuda).each(precisions)(`cuda conv2d block tiles (%s)${why}`, (precision) => {
   afterEach(() => {
     delete process.env.GRAFT_CONV_TILE;
+    process.env.GRAFT_WGMMA = savedWgmma;
+    if (savedWgmma === undefined) delete process.env.GRAFT_WGMMA;
     disposeAll();
   });
 
@@ -134,5 +137,11 @@ describe.skipIf(!hasCuda).each(precisions)(`cuda conv2d block tiles (%s)${why}`,
     const c = convCase(tileShapes[2]);
     expect(() => convOnGpu(tileShapes[2], c, precision)).toThrow(
       "cudaConv2dForward: GRAFT_CONV_TILE is '96x96'; expected 64x64, 64x128 or 128x128 (or unset)");
+  });
+
+  it.skipIf(precision === 'float32')('names GRAFT_WGMMA and the values it accepts when it holds anything else', () => {
+    process.env.GRAFT_WGMMA = 'on';
+    const c = convCase(tileShapes[2]);
+    expect(() => convOnGpu(tileShapes[2], c, precision)).toThrow("cudaConv2dForward: GRAFT_WGMMA is 'on'; expected 0, 1 or unset");
   });
 });

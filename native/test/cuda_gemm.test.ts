@@ -60,21 +60,21 @@ describe.skipIf(!hasCuda).each(precisions)(`cudaGemm (%s)${why}`, (precision) =>
 });
 
 // The tensor-core multiply has two kernels: wgmma where the device can run it (compute capability 9.0 and
-// a build with sm_90a code, or the simulator), mma.sync elsewhere and with GRAFT_GEMM_WGMMA=0. Each runs
+// a build with sm_90a code, or the simulator), mma.sync elsewhere and with GRAFT_WGMMA=0. Each runs
 // shapes deep enough in K to go round the shared-memory ring of stages several times (the wgmma kernel
 // keeps 5 stages of 128 bytes of K: 32 TF32 or 64 BF16 values), batched, transposed and off the tiles.
 const wgmmaCapable = hasCuda && caps.cudaDevices.some((d) => d.computeCapability === '9.0');
 const tensorCorePrecisions = tensorCores ? (['tf32', 'bf16'] as const) : [];
 
 function withWgmmaSetting<T>(setting: string | undefined, run: () => T): T {
-  const saved = process.env.GRAFT_GEMM_WGMMA;
-  if (setting === undefined) delete process.env.GRAFT_GEMM_WGMMA;
-  else process.env.GRAFT_GEMM_WGMMA = setting;
+  const saved = process.env.GRAFT_WGMMA;
+  if (setting === undefined) delete process.env.GRAFT_WGMMA;
+  else process.env.GRAFT_WGMMA = setting;
   try {
     return run();
   } finally {
-    if (saved === undefined) delete process.env.GRAFT_GEMM_WGMMA;
-    else process.env.GRAFT_GEMM_WGMMA = saved;
+    if (saved === undefined) delete process.env.GRAFT_WGMMA;
+    else process.env.GRAFT_WGMMA = saved;
   }
 }
 
@@ -84,7 +84,7 @@ describe.skipIf(!tensorCores).each(tensorCorePrecisions)(`tensor-core GEMM kerne
 
   for (const setting of settings) {
     const kernel = setting === '0' ? 'mma.sync' : setting === '1' ? 'wgmma' : 'automatic choice';
-    it(`${kernel}: deep K, batched, both transposes (GRAFT_GEMM_WGMMA='${setting}')`, () => {
+    it(`${kernel}: deep K, batched, both transposes (GRAFT_WGMMA='${setting}')`, () => {
       const rand = seededRandom(4242);
       const [m, n, k, batch] = [65, 130, 420, 2];
       for (const [transA, transB] of [[false, true], [true, false]] as const) {
@@ -99,13 +99,13 @@ describe.skipIf(!tensorCores).each(tensorCorePrecisions)(`tensor-core GEMM kerne
     });
   }
 
-  it('GRAFT_GEMM_WGMMA: a value other than 0, 1 or unset is an error naming it', () => {
+  it('GRAFT_WGMMA: a value other than 0, 1 or unset is an error naming it', () => {
     const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };
-    expect(() => withWgmmaSetting('yes', () => cudaGemm(args))).toThrow(/cudaGemm: GRAFT_GEMM_WGMMA is 'yes'; expected 0, 1 or unset/);
+    expect(() => withWgmmaSetting('yes', () => cudaGemm(args))).toThrow(/cudaGemm: GRAFT_WGMMA is 'yes'; expected 0, 1 or unset/);
   });
 
-  it.skipIf(wgmmaCapable)('GRAFT_GEMM_WGMMA=1 is an error on a device that cannot run the wgmma kernel', () => {
+  it.skipIf(wgmmaCapable)('GRAFT_WGMMA=1 is an error on a device that cannot run the wgmma kernel', () => {
     const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };
-    expect(() => withWgmmaSetting('1', () => cudaGemm(args))).toThrow(/GRAFT_GEMM_WGMMA=1 but device 0 cannot run the wgmma kernel/);
+    expect(() => withWgmmaSetting('1', () => cudaGemm(args))).toThrow(/GRAFT_WGMMA=1 but device 0 cannot run the wgmma kernel/);
   });
 });

@@ -7,8 +7,8 @@
 //   backward_weight: dw (Kg, Cg*R*S) = dy (Kg, N*P*Q)       x  cols(x)ᵀ (N*P*Q, Cg*R*S)
 // Each output is one thread's float32 sum in a fixed order (K in steps of 16, depth ascending), so results
 // are reproducible, and the same whichever block tile (64x64, 64x128 or 128x128, see Tile) computes them.
-// Here: the index geometry, the tiles, the loaders, the two kernels (float32 and tensor cores) and the
-// host's choice of tile; each op's file holds its problem (which operand element each matrix entry is)
+// Here: the index geometry, the tiles, the loaders, the float32 and mma.sync kernels (the wgmma one is in
+// conv2d_wgmma.cuh) and the host's choice of tile and kernel; each op's file holds its problem (which operand element each matrix entry is)
 // and its launches (kernel launches live in .cu files, which the simulator's translator rewrites).
 #pragma once
 
@@ -20,6 +20,7 @@
 
 #include "cuda/cuda_check.cuh"
 #include "cuda/divide.cuh"
+#include "cuda/gemm_mma.cuh"
 #include "cuda/gemm_tiles.cuh"
 #include "graft/cuda_ops.h"
 
@@ -288,6 +289,12 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_mma_kernel(Problem pr,
 #endif
 }
 
+}  // namespace graft::cuda::conv
+
+#include "cuda/conv2d_wgmma.cuh"
+
+namespace graft::cuda::conv {
+
 // The tiles a launch can use (Tile), widest first.
 enum class TileShape { k128x128, k64x128, k64x64 };
 
@@ -316,28 +323,40 @@ void with_tile(TileShape shape, Fn fn) {
   else fn(Tile64x64{});
 }
 
-// The implicit-GEMM kernel of a problem on tile T at a precision.
+// The implicit-GEMM kernel of a problem on tile T at a precision (TF32 and BF16 on wgmma when `wgmma`),
+// and the dynamic shared memory it takes.
 template <typename Problem, typename T>
-auto kernel_for(Precision precision) -> void (*)(Problem, int64_t) {
-  if (precision == Precision::Float32) return implicit_gemm_kernel<Problem, T>;
-  if (precision == Precision::Tf32) return implicit_gemm_mma_kernel<Problem, T, false>;
-  return implicit_gemm_mma_kernel<Problem, T, true>;
+struct KernelChoice {
+  void (*kernel)(Problem, int64_t);
+  size_t shared_bytes;
+};
+template <typename Problem, typename T>
+KernelChoice<Problem, T> kernel_for(Precision precision, bool wgmma) {
+  if (precision == Precision::Float32) return {implicit_gemm_kernel<Problem, T>, 0};
+  const bool bf16 = precision == Precision::Bf16;
+  if (wgmma && bf16) return {implicit_gemm_wgmma_kernel<Problem, T, true>, WgmmaLayout<T, true>::kSharedBytes};
+  if (wgmma) return {implicit_gemm_wgmma_kernel<Problem, T, false>, WgmmaLayout<T, false>::kSharedBytes};
+  if (bf16) return {implicit_gemm_mma_kernel<Problem, T, true>, 0};
+  return {implicit_gemm_mma_kernel<Problem, T, false>, 0};
 }
 
-// Calls launch_kernel(kernel, grid) once, with Problem's kernel for the precision and tile shape and
-// its grid (blockIdx.z the group), and checks the launch; nothing for an empty output. The caller's
-// launch_kernel is the launch itself, `kernel<<<grid, kThreads, 0, stream>>>(problem, groups)`.
+// Calls launch_kernel(kernel, grid, shared_bytes) once, with Problem's kernel for the precision, tile
+// shape and device (wgmma where mma::wgmma_chosen says so), its grid (blockIdx.z the group) and dynamic
+// shared memory, and checks the launch; nothing for an empty output. The caller's launch_kernel is the
+// launch itself, `kernel<<<grid, kThreads, shared_bytes, stream>>>(problem, groups)`.
 template <typename Problem, typename LaunchKernel>
-void launch(const char* op, int64_t m, int64_t cols, int64_t groups, Precision precision, TileShape shape,
+void launch(const char* op, int64_t m, int64_t cols, int64_t groups, Precision precision, TileShape shape, int device,
             LaunchKernel launch_kernel) {
   if (m == 0 || cols == 0 || groups == 0) return;
+  const bool wgmma = precision != Precision::Float32 && mma::wgmma_chosen(op, device);
   with_tile(shape, [&](auto tile) {
     using T = decltype(tile);
     const int64_t tiles_m = (m + T::kRows - 1) / T::kRows, tiles_n = (cols + T::kCols - 1) / T::kCols;
     if (tiles_m > 65535 || tiles_n > (int64_t(1) << 31) - 1) throw Error(std::string(op) + ": the problem is too large for one launch");
     const dim3 grid(static_cast<unsigned>(tiles_n), static_cast<unsigned>(tiles_m),
                     static_cast<unsigned>(groups < 65535 ? groups : 65535));
-    launch_kernel(kernel_for<Problem, T>(precision), grid);
+    const KernelChoice<Problem, T> choice = kernel_for<Problem, T>(precision, wgmma);
+    launch_kernel(choice.kernel, grid, choice.shared_bytes);
     GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
   });
 }

@@ -152,8 +152,9 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
     if (p.dil_h != 1 || p.dil_w != 1 || (p.stride_h == 1 && p.stride_w == 1)) {
       const int64_t cols = int64_t(d.n) * d.h * d.w;
       const conv::TileShape shape = conv::choose_tile(op, device, d.cg, cols, p.groups, false);
-      conv::launch<BackwardData<I>>(op, d.cg, cols, p.groups, precision, shape, [&](auto kernel, dim3 grid) {
-        kernel<<<grid, conv::kThreads, 0, stream>>>(BackwardData<I>{d, dy, w, dx}, p.groups);
+      conv::launch<BackwardData<I>>(op, d.cg, cols, p.groups, precision, shape, device,
+        [&](auto kernel, dim3 grid, size_t shared_bytes) {
+          kernel<<<grid, conv::kThreads, shared_bytes, stream>>>(BackwardData<I>{d, dy, w, dx}, p.groups);
       });
       return;
     }
@@ -162,8 +163,9 @@ void conv2d_backward_data(const Conv2dParams& p, const float* dy, const float* w
         const Phase<I> ph = phase<I>(p, a, b);
         const int64_t cols = int64_t(d.n) * ph.rows * ph.cols;
         const conv::TileShape shape = conv::choose_tile(op, device, d.cg, cols, p.groups, false);
-        conv::launch<BackwardDataPhase<I>>(op, d.cg, cols, p.groups, precision, shape, [&](auto kernel, dim3 grid) {
-          kernel<<<grid, conv::kThreads, 0, stream>>>(BackwardDataPhase<I>{d, ph, dy, w, dx}, p.groups);
+        conv::launch<BackwardDataPhase<I>>(op, d.cg, cols, p.groups, precision, shape, device,
+          [&](auto kernel, dim3 grid, size_t shared_bytes) {
+            kernel<<<grid, conv::kThreads, shared_bytes, stream>>>(BackwardDataPhase<I>{d, ph, dy, w, dx}, p.groups);
         });
       }
   });

@@ -146,8 +146,9 @@ void backward_weight_split(const char* op, BackwardWeight<I> whole, int64_t grou
   const DeviceScratch<float> partial(op, split.splits * count, device);
   whole.dw = partial.get();
   const BackwardWeightSplit<I> problem{whole, I(groups), I(split.chunk)};
-  conv::launch<BackwardWeightSplit<I>>(op, kg, cols, split.splits * groups, precision, shape, [&](auto kernel, dim3 grid) {
-    kernel<<<grid, conv::kThreads, 0, stream>>>(problem, split.splits * groups);
+  conv::launch<BackwardWeightSplit<I>>(op, kg, cols, split.splits * groups, precision, shape, device,
+    [&](auto kernel, dim3 grid, size_t shared_bytes) {
+      kernel<<<grid, conv::kThreads, shared_bytes, stream>>>(problem, split.splits * groups);
   });
   sum_splits_kernel<<<grid_for(count, kSumThreads), kSumThreads, 0, stream>>>(partial.get(), split.splits, count, dw);
   GRAFT_CUDA_CHECK_LAUNCH(op, sum_splits_kernel);
@@ -169,8 +170,9 @@ void conv2d_backward_weight(const Conv2dParams& p, const float* x, const float* 
     if (sizeof(I) == 4 && !narrow_indices(std::max(split.splits * split.chunk, split.splits * p.k * cols) + 4 * conv::kMaxTile))
       split = {1, depth};
     if (split.splits == 1) {
-      conv::launch<BackwardWeight<I>>(op, d.kg, cols, p.groups, precision, shape, [&](auto kernel, dim3 grid) {
-        kernel<<<grid, conv::kThreads, 0, stream>>>(BackwardWeight<I>{d, x, dy, dw}, p.groups);
+      conv::launch<BackwardWeight<I>>(op, d.kg, cols, p.groups, precision, shape, device,
+        [&](auto kernel, dim3 grid, size_t shared_bytes) {
+          kernel<<<grid, conv::kThreads, shared_bytes, stream>>>(BackwardWeight<I>{d, x, dy, dw}, p.groups);
       });
     } else {
       backward_weight_split(op, BackwardWeight<I>{d, x, dy, nullptr}, p.groups, split, dw, precision, shape, device, stream);

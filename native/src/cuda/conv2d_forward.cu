@@ -64,8 +64,9 @@ void conv2d_forward(const Conv2dParams& p, const float* x, const float* w, const
     using I = decltype(d.n);
     const int64_t cols = int64_t(d.n) * d.p * d.q;
     const conv::TileShape shape = conv::choose_tile(op, device, d.kg, cols, p.groups, false);
-    conv::launch<Forward<I>>(op, d.kg, cols, p.groups, precision, shape, [&](auto kernel, dim3 grid) {
-      kernel<<<grid, conv::kThreads, 0, stream>>>(Forward<I>{d, x, w, bias, y}, p.groups);
+    conv::launch<Forward<I>>(op, d.kg, cols, p.groups, precision, shape, device,
+      [&](auto kernel, dim3 grid, size_t shared_bytes) {
+        kernel<<<grid, conv::kThreads, shared_bytes, stream>>>(Forward<I>{d, x, w, bias, y}, p.groups);
     });
   });
 }

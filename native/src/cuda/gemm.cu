@@ -3,7 +3,7 @@
 //   float32      -> gemm_f32.cu: 128x128 tiles of FMAs on CUDA cores, 8x8 outputs per thread.
 //   tf32 / bf16  -> gemm_mma.cu: operands packed (rounded, K-contiguous, padded), then tensor-core tiles
 //                   fed by a cp.async pipeline: wgmma on compute capability 9.0 (gemm_wgmma.cu), mma.sync
-//                   on 8.x (and with GRAFT_GEMM_WGMMA=0); float32 accumulation.
+//                   on 8.x (and with GRAFT_WGMMA=0); float32 accumulation.
 // Edge tiles load zeros outside the matrix and store only inside it. beta == 0 never reads C.
 #include <cuda_runtime.h>
 

@@ -5,7 +5,7 @@
 //      transpose is undone through a 32x32 shared-memory tile, and what lets the main loop run without
 //      bounds checks or per-layout variants. Cost: one read and one write of A and B.
 //   2. multiply. On compute capability 9.0 with this build's sm_90a code: gemm_wgmma.cu. Elsewhere, or
-//      with GRAFT_GEMM_WGMMA=0, here: 128x128 block tiles, 8 warps of 64x32, K in steps of 128 bytes
+//      with GRAFT_WGMMA=0, here: 128x128 block tiles, 8 warps of 64x32, K in steps of 128 bytes
 //      (32 TF32 / 64 BF16), fed by a STAGES-deep cp.async pipeline into 128-byte shared rows swizzled by
 //      16-byte chunk (gemm_mma.cuh);
 //      fragments come from ldmatrix.x4 and feed mma.sync m16n8k8 (TF32) or m16n8k16 (BF16).
@@ -152,7 +152,7 @@ void pack(const float* x, bool k_contiguous, int64_t ld, int64_t stride, int64_t
 
 template <bool BF16>
 void multiply(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
-  if (mma::wgmma_chosen(device)) return mma::multiply_wgmma<BF16>(args, p, c, device, stream);
+  if (mma::wgmma_chosen("cudaGemm", device)) return mma::multiply_wgmma<BF16>(args, p, c, device, stream);
   constexpr int bytes = kStages * 2 * kBM * kRowBytes;
   // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
   static std::mutex mutex;

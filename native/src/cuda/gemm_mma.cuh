@@ -59,10 +59,11 @@ __device__ __forceinline__ void store_c(const GemmParams& p, float* C, int64_t i
   *out = p.beta == 0.0f ? p.alpha * v : p.alpha * v + p.beta * *out;
 }
 
-// The wgmma path (gemm_wgmma.cu). wgmma_chosen: whether `device` runs it, which needs compute capability
-// 9.0 and this build's sm_90a code; GRAFT_GEMM_WGMMA=0 turns it off (the mma.sync kernel runs instead),
-// =1 makes its absence an error. multiply_wgmma: the product of packed operands into c.
-bool wgmma_chosen(int device);
+// The wgmma kernels (gemm_wgmma.cu, conv2d_wgmma.cuh). wgmma_chosen: whether `device` runs them, which
+// needs compute capability 9.0 and this build's sm_90a code; GRAFT_WGMMA=0 turns them off (the mma.sync
+// kernels run instead), =1 makes their absence an error; errors name `op`. Read at every call.
+// multiply_wgmma: the product of packed operands into c.
+bool wgmma_chosen(const char* op, int device);
 template <bool BF16>
 void multiply_wgmma(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream);
 

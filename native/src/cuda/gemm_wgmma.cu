@@ -63,10 +63,9 @@ __device__ __forceinline__ void multiply_stage(float (&acc)[64], const unsigned 
   const unsigned char* a_rows = sa + warpgroup * 64 * kRowBytes;
 #pragma unroll
   for (int ks = 0; ks < 4; ++ks) {
-    const uint64_t desc_a = wgmma::descriptor_k_major_sw128(a_rows + ks * 32);
-    const uint64_t desc_b = wgmma::descriptor_k_major_sw128(sb + ks * 32);
-    if (BF16) wgmma::mma_bf16_m64n128k16(acc, desc_a, desc_b, 1);
-    else wgmma::mma_tf32_m64n128k8(acc, desc_a, desc_b, 1);
+    const uint64_t desc_a = wgmma::descriptor<wgmma::Swizzle::k128>(a_rows + ks * 32);
+    const uint64_t desc_b = wgmma::descriptor<wgmma::Swizzle::k128>(sb + ks * 32);
+    wgmma::Mma<kBN, BF16>::run(acc, desc_a, desc_b);
   }
 }
 
@@ -128,7 +127,7 @@ __global__ void __launch_bounds__(kThreads, 1) gemm_wgmma_kernel(MmaArgs args, G
 
 // Whether `device` runs the wgmma kernel: compute capability 9.0 (sm_90a code runs on nothing else) and
 // the probe's answer, asked once per device.
-bool device_runs_wgmma(int device) {
+bool device_runs_wgmma(const char* op, int device) {
   static std::mutex mutex;
   static std::map<int, bool> known;
   std::lock_guard<std::mutex> lock(mutex);
@@ -136,7 +135,6 @@ bool device_runs_wgmma(int device) {
   if (it != known.end()) return it->second;
   bool runs = false;
   if (compute_capability(device) == 90) {
-    const char* op = "cudaGemm";
     cudaStream_t stream = stream_for(op, device);
     const DeviceScratch<int> flag(op, 1, device);
     wgmma_probe_kernel<<<1, 1, 0, stream>>>(flag.get());
@@ -152,14 +150,14 @@ bool device_runs_wgmma(int device) {
 
 }  // namespace
 
-bool wgmma_chosen(int device) {
-  const char* setting = std::getenv("GRAFT_GEMM_WGMMA");
-  if (setting == nullptr || setting[0] == '\0') return device_runs_wgmma(device);
+bool wgmma_chosen(const char* op, int device) {
+  const char* setting = std::getenv("GRAFT_WGMMA");
+  if (setting == nullptr || setting[0] == '\0') return device_runs_wgmma(op, device);
   if (std::strcmp(setting, "0") == 0) return false;
   if (std::strcmp(setting, "1") != 0)
-    throw Error(std::string("cudaGemm: GRAFT_GEMM_WGMMA is '") + setting + "'; expected 0, 1 or unset");
-  if (!device_runs_wgmma(device))
-    throw Error("cudaGemm: GRAFT_GEMM_WGMMA=1 but device " + std::to_string(device) +
+    throw Error(std::string(op) + ": GRAFT_WGMMA is '" + setting + "'; expected 0, 1 or unset");
+  if (!device_runs_wgmma(op, device))
+    throw Error(std::string(op) + ": GRAFT_WGMMA=1 but device " + std::to_string(device) +
                 " cannot run the wgmma kernel (it needs compute capability 9.0 and a build with sm_90a code; "
                 "the device has " + std::to_string(compute_capability(device) / 10) + "." +
                 std::to_string(compute_capability(device) % 10) + ")");

@@ -2,10 +2,10 @@
  * CUDA GEMM suite: square C = A * B on the GPU at each precision Graft offers (float32, TF32 and BF16
  * tensor cores with float32 accumulation) at N = 512, 1024, 2048, 4096 (or --sizes), against PyTorch
  * CUDA at the same precision (cuBLAS) in the same run. GFLOP/s counts 2*N^3 flops. Without a CUDA
- * device (or a CUDA build) the suite says why on stderr and returns no rows. The `kernel` column names
- * Graft's kernel: `simt` (float32 on CUDA cores), and for TF32/BF16 both tensor-core kernels where the
- * device runs both (`wgmma` on compute capability 9.0, `mma.sync` everywhere), each chosen through
- * GRAFT_WGMMA; PyTorch's rows say `cublas`.
+ * device (or a CUDA build) the suite says why on stderr and returns no rows. The `kernel` and `tile`
+ * columns name Graft's kernel: `simt` (float32 on CUDA cores), and for TF32/BF16 every tensor-core
+ * kernel the device runs (`wgmma` on compute capability 9.0, on 128x128 and 128x256 tiles; `mma.sync`
+ * everywhere), each chosen through GRAFT_WGMMA and GRAFT_GEMM_TILE; PyTorch's rows say `cublas`.
  *
  * @example
  * // npm run bench -- cuda_gemm --sizes 1024,4096 --repeat 20
@@ -20,7 +20,7 @@ const precisions = ['float32', 'tf32', 'bf16'];
 const minSeconds = 0.25;
 
 /** Columns of the table, in order. */
-export const columns = ['op', 'impl', 'device', 'precision', 'kernel', 'n', 'seconds', 'gflops'];
+export const columns = ['op', 'impl', 'device', 'precision', 'kernel', 'tile', 'n', 'seconds', 'gflops'];
 
 function seeded(seed) {
   let s = seed >>> 0;
@@ -36,24 +36,31 @@ function randomMatrix(n, rand) {
   return out;
 }
 
-function row(impl, precision, kernel, n, seconds) {
-  return { op: 'gemm', impl, device: 'cuda', precision, kernel, n, seconds, gflops: (2 * n ** 3) / seconds / 1e9 };
+function row(impl, precision, kernel, tile, n, seconds) {
+  return { op: 'gemm', impl, device: 'cuda', precision, kernel, tile, n, seconds, gflops: (2 * n ** 3) / seconds / 1e9 };
 }
 
-// Graft's kernels for a precision, with the GRAFT_WGMMA setting that picks each.
+// Graft's kernels for a precision: [kernel, tile, the GRAFT_WGMMA and GRAFT_GEMM_TILE settings that pick it].
 function kernelsFor(precision) {
-  return precision === 'float32' ? [['simt', undefined]] : [['wgmma', '1'], ['mma.sync', '0']];
+  if (precision === 'float32') return [['simt', '128x128', {}]];
+  return [
+    ['wgmma', '128x128', { GRAFT_WGMMA: '1', GRAFT_GEMM_TILE: '128x128' }],
+    ['wgmma', '128x256', { GRAFT_WGMMA: '1', GRAFT_GEMM_TILE: '128x256' }],
+    ['mma.sync', '128x128', { GRAFT_WGMMA: '0', GRAFT_GEMM_TILE: '128x128' }],
+  ];
 }
 
-// Runs `body` with GRAFT_WGMMA set to `setting` (left alone when undefined), then restores it.
-async function withWgmmaSetting(setting, body) {
-  const saved = process.env.GRAFT_WGMMA;
-  if (setting !== undefined) process.env.GRAFT_WGMMA = setting;
+// Runs `body` with the environment variables in `settings` set, then restores them.
+async function withSettings(settings, body) {
+  const saved = Object.fromEntries(Object.keys(settings).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, settings);
   try {
     return await body();
   } finally {
-    if (saved === undefined) delete process.env.GRAFT_WGMMA;
-    else process.env.GRAFT_WGMMA = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 
@@ -103,13 +110,13 @@ export async function run(opts) {
   progress(`cuda_gemm: ${graft.capabilities().cudaDevices.map((d) => d.name).join(', ')}, sizes ${sizes.join(',')}`);
   for (const n of sizes) {
     for (const precision of usable) {
-      for (const [kernel, setting] of kernelsFor(precision)) {
-        progress(`cuda_gemm n=${n} ${precision}: graft ${kernel}`);
+      for (const [kernel, tile, settings] of kernelsFor(precision)) {
+        progress(`cuda_gemm n=${n} ${precision}: graft ${kernel} ${tile}`);
         try {
-          results.push(row('graft', precision, kernel, n, await withWgmmaSetting(setting, () => timeGraft(n, precision, repeat))));
+          results.push(row('graft', precision, kernel, tile, n, await withSettings(settings, () => timeGraft(n, precision, repeat))));
         } catch (error) {
           if (!/cannot run the wgmma kernel/.test(String(error?.message))) throw error;
-          skip(`graft cuda ${kernel}`, error.message);  // not a Hopper GPU, or a build without sm_90a
+          skip(`graft cuda ${kernel} ${tile}`, error.message);  // not a Hopper GPU, or a build without sm_90a
         }
       }
       progress(`cuda_gemm n=${n} ${precision}: pytorch`);
@@ -117,7 +124,7 @@ export async function run(opts) {
         '--sizes', String(n), '--precision', precision, '--repeat', String(repeat), '--min-seconds', String(minSeconds),
       ]);
       const entry = torch?.results?.[0];
-      if (entry) results.push(row('pytorch', precision, 'cublas', n, entry.seconds));
+      if (entry) results.push(row('pytorch', precision, 'cublas', '', n, entry.seconds));
     }
   }
   return { columns, results };

@@ -60,6 +60,7 @@ interface GemmRow {
   device: string;
   precision: string;
   kernel: string;
+  tile: string;
   n: number;
   seconds: number;
   gflops: number;
@@ -70,7 +71,7 @@ interface GemmRow {
 describe('npm run bench -- cuda_gemm', () => {
   it(hasCuda ? 'times each GEMM kernel at every precision' : 'says why there is no CUDA device and prints no rows', () => {
     const out = spawnSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), 'cuda_gemm', '--sizes', '64', '--repeat', '1', '--json'],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_WGMMA: '' } });
+      { cwd: root, encoding: 'utf8', env: { ...process.env, GRAFT_WGMMA: '', GRAFT_GEMM_TILE: '' } });
     expect(out.status, out.stderr).toBe(0);
     const { results } = JSON.parse(out.stdout) as { results: GemmRow[] };
     if (!hasCuda) {
@@ -80,10 +81,13 @@ describe('npm run bench -- cuda_gemm', () => {
     }
     const tensorCores = caps.cudaDevices.every((d) => Number(d.computeCapability) >= 8);
     const hopper = caps.cudaDevices[0].computeCapability === '9.0';
-    const expected = ['float32 simt'];
-    if (tensorCores) for (const p of ['tf32', 'bf16']) expected.push(...(hopper ? [`${p} wgmma`] : []), `${p} mma.sync`);
+    const expected = ['float32 simt 128x128'];
+    for (const p of tensorCores ? ['tf32', 'bf16'] : []) {
+      if (hopper) expected.push(`${p} wgmma 128x128`, `${p} wgmma 128x256`);
+      expected.push(`${p} mma.sync 128x128`);
+    }
     const graft = results.filter((r) => r.impl === 'graft');
-    expect(graft.map((r) => `${r.precision} ${r.kernel}`)).toEqual(expected);
+    expect(graft.map((r) => `${r.precision} ${r.kernel} ${r.tile}`)).toEqual(expected);
     for (const r of results) {
       expect(r).toMatchObject({ op: 'gemm', device: 'cuda', n: 64 });
       expect(r.seconds).toBeGreaterThan(0);

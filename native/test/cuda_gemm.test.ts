@@ -62,7 +62,8 @@ describe.skipIf(!hasCuda).each(precisions)(`cudaGemm (%s)${why}`, (precision) =>
 // The tensor-core multiply has two kernels: wgmma where the device can run it (compute capability 9.0 and
 // a build with sm_90a code, or the simulator), mma.sync elsewhere and with GRAFT_WGMMA=0. Each runs
 // shapes deep enough in K to go round the shared-memory ring of stages several times (the wgmma kernel
-// keeps 5 stages of 128 bytes of K: 32 TF32 or 64 BF16 values), batched, transposed and off the tiles.
+// keeps 4 or 5 stages of 128 bytes of K: 32 TF32 or 64 BF16 values), batched, transposed and off the
+// tiles (300 columns: two and a half 128-wide tiles, one and a bit 256-wide ones).
 const wgmmaCapable = hasCuda && caps.cudaDevices.some((d) => d.computeCapability === '9.0');
 const tensorCorePrecisions = tensorCores ? (['tf32', 'bf16'] as const) : [];
 
@@ -79,25 +80,45 @@ function withWgmmaSetting<T>(setting: string | undefined, run: () => T): T {
 }
 
 describe.skipIf(!tensorCores).each(tensorCorePrecisions)(`tensor-core GEMM kernels (%s)${why}`, (precision) => {
-  afterEach(disposeAll);
-  const settings = wgmmaCapable ? ['0', '1', ''] : ['0', ''];
+  afterEach(() => {
+    delete process.env.GRAFT_GEMM_TILE;
+    disposeAll();
+  });
+  // [GRAFT_WGMMA, GRAFT_GEMM_TILE]: the mma.sync kernel, the wgmma kernel on each of its tiles, and the
+  // automatic choice.
+  const settings: Array<[string, string]> = wgmmaCapable
+    ? [['0', ''], ['1', '128x128'], ['1', '128x256'], ['', '']]
+    : [['0', ''], ['', '']];
 
-  for (const setting of settings) {
-    const kernel = setting === '0' ? 'mma.sync' : setting === '1' ? 'wgmma' : 'automatic choice';
+  for (const [setting, tile] of settings) {
+    const kernel = setting === '0' ? 'mma.sync' : setting === '1' ? `wgmma ${tile}` : 'automatic choice';
     it(`${kernel}: deep K, batched, both transposes (GRAFT_WGMMA='${setting}')`, () => {
       const rand = seededRandom(4242);
-      const [m, n, k, batch] = [65, 130, 420, 2];
+      const [m, n, k, batch] = [65, 300, 420, 2];
       for (const [transA, transB] of [[false, true], [true, false]] as const) {
         const a = randomArray(m * k * batch, rand), b = randomArray(k * n * batch, rand), c0 = randomArray(m * n * batch, rand);
         const args = { m, n, k, transA, transB, batch, strideA: m * k, strideB: k * n, strideC: m * n, alpha: 1.25, beta: -0.5 };
         const expected = c0.slice();
         gemm({ ...args, a, b, c: expected }, 'ref');
         const c = dev(c0);
+        process.env.GRAFT_GEMM_TILE = tile;
         withWgmmaSetting(setting, () => cudaGemm({ ...args, a: dev(a), b: dev(b), c, precision }));
         expectClose(cudaToArray(c), expected, productTolerance[precision](k), `${kernel} ${precision} transA=${transA}`);
       }
     });
   }
+
+  it('GRAFT_GEMM_TILE: a value other than 128x128, 128x256 or unset is an error naming it', () => {
+    process.env.GRAFT_GEMM_TILE = '256x256';
+    const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };
+    expect(() => cudaGemm(args)).toThrow(/cudaGemm: GRAFT_GEMM_TILE is '256x256'; expected 128x128, 128x256 or unset/);
+  });
+
+  it('GRAFT_GEMM_TILE=128x256 is an error on the mma.sync kernel', () => {
+    process.env.GRAFT_GEMM_TILE = '128x256';
+    const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };
+    expect(() => withWgmmaSetting('0', () => cudaGemm(args))).toThrow(/GRAFT_GEMM_TILE=128x256 needs the wgmma kernel/);
+  });
 
   it('GRAFT_WGMMA: a value other than 0, 1 or unset is an error naming it', () => {
     const args = { m: 2, n: 2, k: 2, a: devZeros(4), b: devZeros(4), c: devZeros(4), precision };

@@ -59,9 +59,9 @@ inline float wgmma_value(const unsigned char* p, WgmmaType type) {
   return __uint_as_float(bits & 0xffffe000u);  // tf32: the low 13 bits are ignored
 }
 
-// d (64 x n) += a * b for n = 32, 64 or 128 (d has n/2 elements per thread).
+// d (64 x n) += a * b for n = 32, 64, 128 or 256 (d has n/2 elements per thread).
 inline void wgmma_m64(int n, float* d, uint64_t desc_a, uint64_t desc_b, WgmmaType type) {
-  if (n != 32 && n != 64 && n != 128) trap("wgmma: the simulator emulates N = 32, 64 and 128");
+  if (n != 32 && n != 64 && n != 128 && n != 256) trap("wgmma: the simulator emulates N = 32, 64, 128 and 256");
   const unsigned int t = (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) % 128;
   const int row0 = 16 * int(t / 32) + int(t % 32) / 4, col0 = 2 * int(t % 4);
   const WgmmaOperand a(desc_a), b(desc_b);
@@ -75,7 +75,7 @@ inline void wgmma_m64(int n, float* d, uint64_t desc_a, uint64_t desc_b, WgmmaTy
   for (int j = 0; j < n / 4; ++j) add_row(b, 8 * (j / 2) + col0 + j % 2);
   wgmma_defer([=] {
     const int k_count = 32 / size;
-    float a_rows[2][16], b_cols[32][16];  // this thread's 2 rows of A and n/4 columns of B, read once
+    float a_rows[2][16], b_cols[64][16];  // this thread's 2 rows of A and n/4 columns of B, read once
     for (int h = 0; h < 2; ++h)
       for (int k = 0; k < k_count; ++k) a_rows[h][k] = wgmma_value(a.element(row0 + 8 * h, k, size), type);
     for (int j = 0; j < n / 4; ++j)

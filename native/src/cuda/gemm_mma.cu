@@ -151,8 +151,9 @@ void pack(const float* x, bool k_contiguous, int64_t ld, int64_t stride, int64_t
 }
 
 template <bool BF16>
-void multiply(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
-  if (mma::wgmma_chosen("cudaGemm", device)) return mma::multiply_wgmma<BF16>(args, p, c, device, stream);
+void multiply(const MmaArgs& args, bool wgmma, int tile_cols, const GemmParams& p, float* c, int device,
+              cudaStream_t stream) {
+  if (wgmma) return mma::multiply_wgmma<BF16>(args, tile_cols, p, c, device, stream);
   constexpr int bytes = kStages * 2 * kBM * kRowBytes;
   // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
   static std::mutex mutex;
@@ -171,24 +172,37 @@ void multiply(const MmaArgs& args, const GemmParams& p, float* c, int device, cu
   GRAFT_CUDA_CHECK_LAUNCH("cudaGemm", gemm_mma_kernel);
 }
 
+// How the operands are padded and multiplied: rows, columns and depth rounded to whole tiles and K steps,
+// the kernel, and its tile's columns.
+struct Plan {
+  int64_t mp, np, kp;
+  bool wgmma;
+  int tile_cols;
+};
+
 // Packs batches [first, first+count) of A and B into the workspace and multiplies them.
 template <typename T>
 void run_batches(const GemmParams& p, const float* a, const float* b, float* c, int64_t first, int64_t count,
-                 T* ws, int64_t mp, int64_t np, int64_t kp, int device, cudaStream_t stream) {
+                 T* ws, const Plan& plan, int device, cudaStream_t stream) {
+  const int64_t mp = plan.mp, np = plan.np, kp = plan.kp;
   T* ap = ws;
   T* bp = ws + count * mp * kp;
   pack(a + first * p.stride_a, !p.trans_a, p.lda, p.stride_a, p.m, p.k, ap, mp, kp, count, stream);
   pack(b + first * p.stride_b, p.trans_b, p.ldb, p.stride_b, p.n, p.k, bp, np, kp, count, stream);
   MmaArgs args{ap, bp, kp * int64_t(sizeof(T)), mp * kp * int64_t(sizeof(T)), np * kp * int64_t(sizeof(T)),
-               static_cast<int>(mp / kBM), static_cast<int>(np / kBN), count};
-  multiply<std::is_same_v<T, __nv_bfloat16>>(args, p, c + first * p.stride_c, device, stream);
+               static_cast<int>(mp / kBM), static_cast<int>(np / plan.tile_cols), count};
+  multiply<std::is_same_v<T, __nv_bfloat16>>(args, plan.wgmma, plan.tile_cols, p, c + first * p.stride_c, device, stream);
 }
 
 template <typename T>
 void gemm_packed(const GemmParams& p, const float* a, const float* b, float* c, int device, cudaStream_t stream) {
+  const char* op = "cudaGemm";
+  const bool wgmma = mma::wgmma_chosen(op, device);
+  const int tile_cols = mma::gemm_tile_cols(op, device, wgmma, p.m, p.n, p.batch);
   const int64_t kp = round_up(p.k, kRowBytes / int64_t(sizeof(T)));
-  const int64_t mp = round_up(p.m, kBM), np = round_up(p.n, kBN);
-  if ((mp / kBM) * (np / kBN) > (int64_t(1) << 31) - 1 || std::max(mp, np) / kPackTile > 65535)
+  const int64_t mp = round_up(p.m, kBM), np = round_up(p.n, tile_cols);
+  const Plan plan{mp, np, kp, wgmma, tile_cols};
+  if ((mp / kBM) * (np / tile_cols) > (int64_t(1) << 31) - 1 || std::max(mp, np) / kPackTile > 65535)
     throw Error("cudaGemm: m=" + std::to_string(p.m) + ", n=" + std::to_string(p.n) +
                 " is too large for the tensor-core path (at most " + std::to_string(65535 * kPackTile) + " rows)");
   // Batches go through the workspace in groups of at most ~1 GiB (always at least one batch).
@@ -196,7 +210,7 @@ void gemm_packed(const GemmParams& p, const float* a, const float* b, float* c, 
   const int64_t group = std::max<int64_t>(1, std::min<int64_t>(p.batch, (int64_t(1) << 30) / per_batch));
   const DeviceScratch<T> ws("cudaGemm", group * (mp + np) * kp, device);
   for (int64_t first = 0; first < p.batch; first += group)
-    run_batches(p, a, b, c, first, std::min(group, p.batch - first), ws.get(), mp, np, kp, device, stream);
+    run_batches(p, a, b, c, first, std::min(group, p.batch - first), ws.get(), plan, device, stream);
 }
 
 }  // namespace

@@ -52,6 +52,16 @@ __device__ __forceinline__ void load_stage(unsigned char* sa, unsigned char* sb,
   }
 }
 
+// The wgmma kernel's loader (any number of rows, a multiple of 32): K step `kt` of ROWS rows into stage
+// buffer s, as load_stage does for one operand.
+template <int ROWS>
+__device__ __forceinline__ void load_rows(unsigned char* s, const unsigned char* g, int64_t kp_bytes, int64_t kt, int tid) {
+  const int64_t k_offset = kt * kRowBytes;
+#pragma unroll
+  for (int i = 0; i < ROWS / 32; ++i)
+    tiles::cp_async16(s + tiles::swizzle128(tid / 8 + i * 32, tid % 8) * 16, g + i * 32 * kp_bytes + k_offset);
+}
+
 // C[i][j] = alpha*v (+ beta*C[i][j] unless beta == 0, which never reads C), inside C only.
 __device__ __forceinline__ void store_c(const GemmParams& p, float* C, int64_t i, int64_t j, float v) {
   if (i >= p.m || j >= p.n) return;
@@ -62,9 +72,16 @@ __device__ __forceinline__ void store_c(const GemmParams& p, float* C, int64_t i
 // The wgmma kernels (gemm_wgmma.cu, conv2d_wgmma.cuh). wgmma_chosen: whether `device` runs them, which
 // needs compute capability 9.0 and this build's sm_90a code; GRAFT_WGMMA=0 turns them off (the mma.sync
 // kernels run instead), =1 makes their absence an error; errors name `op`. Read at every call.
-// multiply_wgmma: the product of packed operands into c.
 bool wgmma_chosen(const char* op, int device);
+
+// The columns of the GEMM's block tile: 128 for the mma.sync kernel; 128 or 256 for the wgmma one, 256
+// where a (batch x m x n) product still makes a block of 128x256 for every SM (a wider tile reads less
+// shared memory per multiply-add, so it pays once the GPU is full anyway). GRAFT_GEMM_TILE=128x128|128x256
+// forces one (128x256 only on the wgmma kernel); any other value is an error naming it.
+int gemm_tile_cols(const char* op, int device, bool wgmma, int64_t m, int64_t n, int64_t batch);
+
+// The product of packed operands (padded to whole tiles of kBM x tile_cols) into c on the wgmma kernel.
 template <bool BF16>
-void multiply_wgmma(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream);
+void multiply_wgmma(const MmaArgs& args, int tile_cols, const GemmParams& p, float* c, int device, cudaStream_t stream);
 
 }  // namespace graft::cuda::mma

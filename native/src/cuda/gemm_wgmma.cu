@@ -1,12 +1,13 @@
 // TF32 / BF16 GEMM on Hopper's warpgroup tensor-core instructions (wgmma, sm_90a): the multiply of
 // gemm_mma.cu's packed operands, chosen on compute capability 9.0 where this build has sm_90a code.
-//   - 128x128 block tiles, 256 threads = 2 warpgroups; warpgroup w computes rows 64w..64w+63 of the tile
-//     with one m64n128 wgmma per 32 bytes of K (k8 TF32, k16 BF16), accumulators in registers (64 floats
-//     per thread), both operands read by the tensor cores straight from shared memory.
-//   - K in steps of 128 bytes through a STAGES-deep ring of shared stages filled by cp.async, in the
+//   - 128x128 or 128x256 block tiles (gemm_tile_cols), 256 threads = 2 warpgroups; warpgroup w computes
+//     rows 64w..64w+63 of the tile with one m64n128 or m64n256 wgmma per 32 bytes of K (k8 TF32, k16
+//     BF16), accumulators in registers (64 or 128 floats per thread), both operands read by the tensor
+//     cores straight from shared memory.
+//   - K in steps of 128 bytes through a ring of 5 (4 for 128x256) shared stages filled by cp.async, in the
 //     same 128-byte-swizzled rows as the mma.sync kernel, which are the layout wgmma's 128-byte swizzle
 //     mode reads when a stage starts on a 1024-byte boundary.
-//   - One barrier per K step: the loads for step kt + STAGES - 2 go into the stage of step kt - 2, whose
+//   - One barrier per K step: the loads for step kt + stages - 2 go into the stage of step kt - 2, whose
 //     wgmmas every warpgroup has waited for (wait_group 1 at the end of step kt - 1) before that barrier;
 //     step kt's wgmmas run while the next step's barrier and loads are issued.
 // This file is compiled for sm_90a in place of sm_90 (native/CMakeLists.txt); for any other target its
@@ -34,50 +35,51 @@
 namespace graft::cuda::mma {
 namespace {
 
-#ifndef GRAFT_GEMM_WGMMA_STAGES
-#define GRAFT_GEMM_WGMMA_STAGES 5  // 160 KB of shared memory: one block of 2 warpgroups per SM
-#endif
-constexpr int kStages = GRAFT_GEMM_WGMMA_STAGES;
-static_assert(kStages >= 3, "the ring refills the stage of step kt - 2: it needs at least 3 stages");
-constexpr int kStageBytes = kBM * kRowBytes;  // per operand (kBN == kBM)
-constexpr int kAlign = 1024;                  // the 128-byte swizzle's period: 8 rows of 128 bytes
-constexpr int kSharedBytes = kStages * 2 * kStageBytes + kAlign;
+// Shared memory per tile width: the ring of stages (A 128 rows, B BN rows, 128 bytes each), and room to
+// align it. 128x128: 5 stages, 160 KB; 128x256: 4 stages, 192 KB (of 227); one block per SM either way.
+template <int BN>
+struct Ring {
+  static constexpr int kStages = BN == 128 ? 5 : 4;
+  static_assert(kStages >= 3, "the ring refills the stage of step kt - 2: it needs at least 3 stages");
+  static constexpr int kStageBytes = (kBM + BN) * kRowBytes;  // A's rows, then B's
+  static constexpr int kAlign = 1024;  // the 128-byte swizzle's period: 8 rows of 128 bytes
+  static constexpr int kSharedBytes = kStages * kStageBytes + kAlign;
+};
 
 // 1 where the kernel below is the wgmma one (sm_90a code, or the simulator), 0 in every other build.
 __global__ void wgmma_probe_kernel(int* out) { *out = GRAFT_WGMMA_CODE; }
 
 #if GRAFT_WGMMA_CODE
-constexpr int kLookahead = kStages - 2;  // K steps loaded ahead of the one being multiplied
-
 // The first 1024-byte boundary at or after p, by shared-memory address (which the swizzle is computed on).
 __device__ __forceinline__ unsigned char* align_shared(unsigned char* p) {
   const auto address = static_cast<uint64_t>(__cvta_generic_to_shared(p));
-  return p + ((kAlign - address % kAlign) % kAlign);
+  return p + ((1024 - address % 1024) % 1024);
 }
 
-// The 4 wgmmas of one 128-byte K step: A is the warpgroup's 64 rows of stage sa, B all 128 rows of sb;
+// The 4 wgmmas of one 128-byte K step: A is the warpgroup's 64 rows of stage sa, B all BN rows of sb;
 // each wgmma takes the next 32 bytes of K.
-template <bool BF16>
-__device__ __forceinline__ void multiply_stage(float (&acc)[64], const unsigned char* sa, const unsigned char* sb,
+template <bool BF16, int BN>
+__device__ __forceinline__ void multiply_stage(float (&acc)[BN / 2], const unsigned char* sa, const unsigned char* sb,
                                                int warpgroup) {
   const unsigned char* a_rows = sa + warpgroup * 64 * kRowBytes;
 #pragma unroll
   for (int ks = 0; ks < 4; ++ks) {
     const uint64_t desc_a = wgmma::descriptor<wgmma::Swizzle::k128>(a_rows + ks * 32);
     const uint64_t desc_b = wgmma::descriptor<wgmma::Swizzle::k128>(sb + ks * 32);
-    wgmma::Mma<kBN, BF16>::run(acc, desc_a, desc_b);
+    wgmma::Mma<BN, BF16>::run(acc, desc_a, desc_b);
   }
 }
-
 #endif
 
-template <bool BF16>
+template <bool BF16, int BN>
 __global__ void __launch_bounds__(kThreads, 1) gemm_wgmma_kernel(MmaArgs args, GemmParams p, float* c) {
 #if GRAFT_WGMMA_CODE
+  using R = Ring<BN>;
+  constexpr int kLookahead = R::kStages - 2;  // K steps loaded ahead of the one being multiplied
   extern __shared__ __align__(128) unsigned char smem_raw[];
   unsigned char* smem = align_shared(smem_raw);
-  auto stage_a = [&](int64_t step) { return smem + (step % kStages) * 2 * kStageBytes; };
-  auto stage_b = [&](int64_t step) { return smem + ((step % kStages) * 2 + 1) * kStageBytes; };
+  auto stage_a = [&](int64_t step) { return smem + (step % R::kStages) * R::kStageBytes; };
+  auto stage_b = [&](int64_t step) { return stage_a(step) + kBM * kRowBytes; };
   const int tid = threadIdx.x, warpgroup = tid / 128, lane = tid % 32;
   const TileIndex tile = block_tile(args, blockIdx.x);
   const int64_t steps = args.kp_bytes / kRowBytes;
@@ -86,25 +88,28 @@ __global__ void __launch_bounds__(kThreads, 1) gemm_wgmma_kernel(MmaArgs args, G
     const auto* ga = static_cast<const unsigned char*>(args.ap) + batch * args.stride_ap_bytes +
                      int64_t(tile.m) * kBM * args.kp_bytes + chunk;
     const auto* gb = static_cast<const unsigned char*>(args.bp) + batch * args.stride_bp_bytes +
-                     int64_t(tile.n) * kBN * args.kp_bytes + chunk;
-    float acc[64];
+                     int64_t(tile.n) * BN * args.kp_bytes + chunk;
+    const auto load = [&](int64_t step) {
+      load_rows<kBM>(stage_a(step), ga, args.kp_bytes, step, tid);
+      load_rows<BN>(stage_b(step), gb, args.kp_bytes, step, tid);
+    };
+    float acc[BN / 2];
 #pragma unroll
-    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+    for (int i = 0; i < BN / 2; ++i) acc[i] = 0.0f;
 #pragma unroll
     for (int s = 0; s < kLookahead; ++s) {
-      if (s < steps) load_stage(stage_a(s), stage_b(s), ga, gb, args.kp_bytes, s, tid);
+      if (s < steps) load(s);
       tiles::cp_async_commit();
     }
     for (int64_t kt = 0; kt < steps; ++kt) {
       tiles::cp_async_wait<kLookahead - 1>();  // this thread's copies of step kt have landed
       wgmma::fence_proxy_async();
       __syncthreads();  // everyone's have; every warpgroup is done with step kt - 2's stage
-      const int64_t next = kt + kLookahead;
-      if (next < steps) load_stage(stage_a(next), stage_b(next), ga, gb, args.kp_bytes, next, tid);
+      if (kt + kLookahead < steps) load(kt + kLookahead);
       tiles::cp_async_commit();
       wgmma::fence_operands(acc);
       wgmma::fence();
-      multiply_stage<BF16>(acc, stage_a(kt), stage_b(kt), warpgroup);
+      multiply_stage<BF16, BN>(acc, stage_a(kt), stage_b(kt), warpgroup);
       wgmma::commit_group();
       wgmma::wait_group<1>();  // step kt - 1's wgmmas are done
       wgmma::fence_operands(acc);
@@ -116,9 +121,9 @@ __global__ void __launch_bounds__(kThreads, 1) gemm_wgmma_kernel(MmaArgs args, G
     // Thread t holds acc[i] at row 16*(warp in warpgroup) + lane/4 + 8*((i/2)%2), column 8*(i/4) + 2*(lane%4) + i%2.
     float* C = c + batch * p.stride_c;
     const int64_t row0 = int64_t(tile.m) * kBM + warpgroup * 64 + (tid % 128) / 32 * 16 + lane / 4;
-    const int64_t col0 = int64_t(tile.n) * kBN + 2 * (lane % 4);
+    const int64_t col0 = int64_t(tile.n) * BN + 2 * (lane % 4);
 #pragma unroll
-    for (int i = 0; i < 64; ++i) store_c(p, C, row0 + 8 * ((i / 2) % 2), col0 + 8 * (i / 4) + i % 2, acc[i]);
+    for (int i = 0; i < BN / 2; ++i) store_c(p, C, row0 + 8 * ((i / 2) % 2), col0 + 8 * (i / 4) + i % 2, acc[i]);
   }
 #else
   __trap();  // never launched: wgmma_chosen is false where the device runs this code
@@ -164,26 +169,55 @@ bool wgmma_chosen(const char* op, int device) {
   return true;
 }
 
-template <bool BF16>
-void multiply_wgmma(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
+int gemm_tile_cols(const char* op, int device, bool wgmma, int64_t m, int64_t n, int64_t batch) {
+  const char* setting = std::getenv("GRAFT_GEMM_TILE");
+  if (setting != nullptr && setting[0] != '\0') {
+    if (std::strcmp(setting, "128x128") == 0) return 128;
+    if (std::strcmp(setting, "128x256") != 0)
+      throw Error(std::string(op) + ": GRAFT_GEMM_TILE is '" + setting + "'; expected 128x128, 128x256 or unset");
+    if (!wgmma)
+      throw Error(std::string(op) + ": GRAFT_GEMM_TILE=128x256 needs the wgmma kernel (compute capability 9.0 with sm_90a "
+                  "code, and GRAFT_WGMMA not 0); the mma.sync kernel has 128x128 tiles only");
+    return 256;
+  }
+  if (!wgmma) return 128;
+  int sms = 0;
+  GRAFT_CUDA_CHECK(op, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const int64_t wide_tiles = (m + kBM - 1) / kBM * ((n + 255) / 256) * batch;
+  return n > 128 && wide_tiles >= sms ? 256 : 128;
+}
+
+namespace {
+
+template <bool BF16, int BN>
+void launch_wgmma(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
+  constexpr int bytes = Ring<BN>::kSharedBytes;
   // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
   static std::mutex mutex;
   static std::map<int, bool> configured;
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (!configured[device]) {
-      GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_wgmma_kernel<BF16>,
-                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
+      GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_wgmma_kernel<BF16, BN>,
+                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
       configured[device] = true;
     }
   }
   const dim3 grid(static_cast<unsigned>(args.tiles_m * args.tiles_n),
                   static_cast<unsigned>(std::min<int64_t>(args.batch, 65535)));
-  gemm_wgmma_kernel<BF16><<<grid, kThreads, kSharedBytes, stream>>>(args, p, c);
+  gemm_wgmma_kernel<BF16, BN><<<grid, kThreads, bytes, stream>>>(args, p, c);
   GRAFT_CUDA_CHECK_LAUNCH("cudaGemm", gemm_wgmma_kernel);
 }
 
-template void multiply_wgmma<false>(const MmaArgs&, const GemmParams&, float*, int, cudaStream_t);
-template void multiply_wgmma<true>(const MmaArgs&, const GemmParams&, float*, int, cudaStream_t);
+}  // namespace
+
+template <bool BF16>
+void multiply_wgmma(const MmaArgs& args, int tile_cols, const GemmParams& p, float* c, int device, cudaStream_t stream) {
+  if (tile_cols == 256) launch_wgmma<BF16, 256>(args, p, c, device, stream);
+  else launch_wgmma<BF16, 128>(args, p, c, device, stream);
+}
+
+template void multiply_wgmma<false>(const MmaArgs&, int, const GemmParams&, float*, int, cudaStream_t);
+template void multiply_wgmma<true>(const MmaArgs&, int, const GemmParams&, float*, int, cudaStream_t);
 
 }  // namespace graft::cuda::mma

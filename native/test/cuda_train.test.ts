@@ -92,6 +92,7 @@ describe.skipIf(!hasCuda)(`cuda optimizers and clipping${why}`, () => {
 // planes, 3 ranges over 5000 planes of 3 (src/cuda/batch_norm.cu splits when N*HW >= 8192 and C is small).
 const normShapes: Array<[number, number, number]> = [
   [5, 3, 1], [2, 7, 13], [3, 1, 300], [4, 5, 1031], [2, 3, 1], [1, 2, 2], [8, 2, 1500], [3, 3, 9000], [5000, 2, 3],
+  [3, 5, 196], [2, 3, 4], // planes of whole float4s shorter than a block (ResNet's 14x14)
 ];
 
 describe.skipIf(!hasCuda)(`cuda batch norm${why}`, () => {

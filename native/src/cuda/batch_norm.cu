@@ -100,7 +100,8 @@ __global__ void eval_scale_kernel(BatchNormEvalArgs a, float* coef) {
 // channel c. Planes of at least a block's worth of values give each block one plane (blockIdx.y) and a
 // share of its offsets (blockIdx.x), so the channel comes from the block and a plane is a packed array
 // (four values per load where it starts 16-byte aligned); shorter planes run as a flat grid-stride loop
-// that divides (by multiply-high in 32-bit indices, see divide.cuh).
+// that divides (by multiply-high in 32-bit indices, see divide.cuh), four values a thread where the planes
+// are whole float4s (flat_quad_elementwise_kernel).
 template <typename Op>
 __global__ void plane_elementwise_kernel(Op op, int64_t planes, int64_t channels, int64_t hw) {
   constexpr int K = Op::kInputs;
@@ -122,6 +123,32 @@ __global__ void flat_elementwise_kernel(Op op, int64_t total, Divider<I> by_chan
 #pragma unroll
     for (int k = 0; k < K; ++k) v[k] = op.in[k][i];
     op.out[i] = op(v, split3(i, by_channels, by_hw).mid);  // (n, c, offset)
+  });
+}
+
+// Planes shorter than a block but a whole number of float4s long (ResNet's 14x14): each thread takes four
+// values of one plane through one 16-byte load per input and one store, and splits its channel off once
+// for the four. Every pointer must be 16-byte aligned. by_hw divides by the plane's length in float4s.
+template <typename Op, typename I>
+__global__ void flat_quad_elementwise_kernel(Op op, int64_t quads, Divider<I> by_channels, Divider<I> by_hw) {
+  constexpr int K = Op::kInputs;
+  for_each_item<I>(quads, [&](I q) {
+    float lanes[K][4];
+#pragma unroll
+    for (int k = 0; k < K; ++k) {
+      const float4 v = reinterpret_cast<const float4*>(op.in[k])[q];
+      lanes[k][0] = v.x, lanes[k][1] = v.y, lanes[k][2] = v.z, lanes[k][3] = v.w;
+    }
+    const I c = split3(q, by_channels, by_hw).mid;  // (n, c, offset / 4)
+    float r[4];
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      float v[K];
+#pragma unroll
+      for (int k = 0; k < K; ++k) v[k] = lanes[k][e];
+      r[e] = op(v, c);
+    }
+    reinterpret_cast<float4*>(op.out)[q] = make_float4(r[0], r[1], r[2], r[3]);
   });
 }
 
@@ -238,8 +265,16 @@ void launch_channel_elementwise(const char* op_name, const Op& op, int64_t n, in
     GRAFT_CUDA_CHECK_LAUNCH(op_name, plane_elementwise_kernel);
     return;
   }
+  bool aligned = reinterpret_cast<uintptr_t>(op.out) % 16 == 0;
+  for (const float* in : op.in) aligned = aligned && reinterpret_cast<uintptr_t>(in) % 16 == 0;
   with_index_type(planes * hw, [&](auto index) {
     using I = decltype(index);
+    if (aligned && hw % 4 == 0) {
+      flat_quad_elementwise_kernel<Op, I><<<grid_for(planes * hw / 4, kThreads), kThreads, 0, stream>>>(
+          op, planes * hw / 4, Divider<I>(channels), Divider<I>(hw / 4));
+      GRAFT_CUDA_CHECK_LAUNCH(op_name, flat_quad_elementwise_kernel);
+      return;
+    }
     flat_elementwise_kernel<Op, I><<<grid_for(planes * hw, kThreads), kThreads, 0, stream>>>(
         op, planes * hw, Divider<I>(channels), Divider<I>(hw));
     GRAFT_CUDA_CHECK_LAUNCH(op_name, flat_elementwise_kernel);

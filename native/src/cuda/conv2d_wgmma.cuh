@@ -5,9 +5,10 @@
 //     step's 16 values (64 bytes TF32, 32 bytes BF16) with the 64- or 32-byte swizzle (wgmma.cuh).
 //   - The 2 warpgroups split the tile: a 128-row tile by rows (64 each, all columns: m64n128), a 64-row
 //     one by columns (all 64 rows, half the columns each: m64n64 or m64n32).
-//   - Double-buffered with one barrier per step: the wgmmas of step k run while the thread stores step
-//     k+1 (fetched into registers before them) into the other buffer; each warpgroup then waits for its
-//     wgmmas, so after the barrier both buffers may be written again.
+//   - Three buffers with one barrier per step: the wgmmas of step k run while the threads store step k+1
+//     (fetched into registers before them) into the next buffer, and on through the barrier and the
+//     next step's loads: each warpgroup waits only for step k-1's wgmmas (wait_group 1), so after the
+//     barrier the buffer of step k-1 may be written again (at step k+1, with step k+2).
 // Each output's products are summed by the tensor cores in K order, 8 (TF32) or 16 (BF16) depths per
 // instruction, whatever the tile.
 #pragma once
@@ -21,15 +22,17 @@
 
 namespace graft::cuda::conv {
 
-// One buffer's layout for tile T: A's rows, then B's, each row one K step of kValueBytes values.
+// One buffer's layout for tile T: A's rows, then B's, each row one K step of kValueBytes values; and the
+// three buffers' dynamic shared memory (12-49 KB, with room to align).
 template <typename T, bool BF16>
 struct WgmmaLayout {
   static constexpr wgmma::Swizzle kSwizzle = BF16 ? wgmma::Swizzle::k32 : wgmma::Swizzle::k64;
   static constexpr int kValueBytes = BF16 ? 2 : 4, kRowBytes = kStep * kValueBytes;
   static_assert(kRowBytes == wgmma::kRowBytes<kSwizzle>, "one K step per swizzle row");
   static constexpr int kABytes = T::kRows * kRowBytes, kBufferBytes = (T::kRows + T::kCols) * kRowBytes;
-  static constexpr int kAlign = 1024;  // every region starts on a boundary of its 8-row groups
-  static constexpr int kSharedBytes = 2 * kBufferBytes + kAlign;
+  static constexpr int kAlign = 8 * kRowBytes;  // every region starts on a boundary of its 8-row groups
+  static constexpr int kBuffers = 3;
+  static constexpr int kSharedBytes = kBuffers * kBufferBytes + kAlign;
   // A warpgroup's share of the tile: its first row and column, and its width (the wgmma's N).
   static constexpr int kN = T::kRows == 128 ? T::kCols : T::kCols / 2;
   __device__ static int first_row(int warpgroup) { return T::kRows == 128 ? 64 * warpgroup : 0; }
@@ -43,10 +46,10 @@ struct WgmmaLayout {
   }
 };
 
-// The first 1024-byte boundary at or after p, by shared-memory address (which the swizzle is computed on).
-__device__ __forceinline__ unsigned char* align_shared_1024(unsigned char* p) {
+// The first `align`-byte boundary at or after p, by shared-memory address (which the swizzle is computed on).
+__device__ __forceinline__ unsigned char* align_shared(unsigned char* p, int align) {
   const auto address = static_cast<uint64_t>(__cvta_generic_to_shared(p));
-  return p + ((1024 - address % 1024) % 1024);
+  return p + ((align - address % align) % align);
 }
 
 template <typename Problem, typename T, bool BF16>
@@ -60,7 +63,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_wgmma_kernel(Problem p
 #else
   extern __shared__ __align__(128) unsigned char smem_raw[];
 #endif
-  unsigned char* const smem = align_shared_1024(smem_raw);
+  unsigned char* const smem = align_shared(smem_raw, L::kAlign);
   const int tid = threadIdx.x, warpgroup = tid / 128, t = tid % 128;
   const int wg_row = L::first_row(warpgroup), wg_col = L::first_col(warpgroup);
   const I row0 = I(blockIdx.y) * T::kRows, col0 = I(blockIdx.x) * T::kCols;
@@ -86,8 +89,8 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_wgmma_kernel(Problem p
     stash(loads, loads.fetch(pr, 0, depth, round), 0);
     wgmma::fence_proxy_async();
     __syncthreads();
-    int buffer = 0;
-    for (I k0 = 0; k0 < depth; k0 += kStep, buffer ^= 1) {
+    int buffer = 0;  // step k's: k % 3
+    for (I k0 = 0; k0 < depth; k0 += kStep, buffer = buffer == 2 ? 0 : buffer + 1) {
       const bool more = k0 + kStep < depth;
       typename Loads::Fetched next;
       if (more) next = loads.fetch(pr, k0 + kStep, depth, round);
@@ -99,12 +102,16 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_wgmma_kernel(Problem p
       for (int ks = 0; ks < L::kRowBytes; ks += 32)  // 32 bytes of K per wgmma: 8 TF32 or 16 BF16 depths
         wgmma::Mma<L::kN, BF16>::run(acc, wgmma::descriptor<L::kSwizzle>(a + ks), wgmma::descriptor<L::kSwizzle>(b + ks));
       wgmma::commit_group();
-      if (more) stash(loads, next, buffer ^ 1);  // last read by step k-1's wgmmas, which are done
+      // Into the buffer of step k-2, whose wgmmas every warpgroup retired before the last barrier.
+      if (more) stash(loads, next, buffer == 2 ? 0 : buffer + 1);
       wgmma::fence_proxy_async();
-      wgmma::wait_group<0>();
+      wgmma::wait_group<1>();  // step k-1's wgmmas are done
       wgmma::fence_operands(acc);
-      __syncthreads();  // step k+1 is stored; no warpgroup reads step k's buffer any more
+      __syncthreads();  // step k+1 is stored; no warpgroup reads step k-1's buffer any more
     }
+    wgmma::wait_group<0>();
+    wgmma::fence_operands(acc);
+    __syncthreads();  // no warpgroup reads any buffer when the next group's first step is stored
     // Thread t of the warpgroup holds acc[i] at row 16*(t/32) + (t%32)/4 + 8*((i/2)%2), column
     // 8*(i/4) + 2*(t%4) + i%2 of the warpgroup's share.
     const I first_i = row0 + wg_row + 16 * (t / 32) + (t % 32) / 4, first_j = col0 + wg_col + 2 * (t % 4);

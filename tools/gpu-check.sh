@@ -13,17 +13,21 @@
 #   5. every CUDA Vitest suite (native/test/cuda*.test.ts, packages/core/test/cuda*.test.ts), verbose;
 #      then the TF32/BF16 GEMM and conv suites again on the mma.sync kernels (GRAFT_WGMMA=0: on Hopper the
 #      first run took the wgmma ones), and the suites of kernels with 32- and 64-bit index paths with
-#      GRAFT_CUDA_INDEX64=1
+#      GRAFT_CUDA_INDEX64=1; skipped with GPU_CHECK_TESTS=0
 #   6. the main job on the GPU and on the CPU (`graft quickstart --device cuda|cpu --json`, all packages
 #      built first): each method's accuracy side by side, failing when the two are more than 4 points apart;
 #      skipped with GPU_CHECK_QUICKSTART=0 (the CPU run is most of this step's time)
 #   7. benchmarks: train_cuda (ResNet-18 batch 128 at 224x224 and ResNet-20, Graft beside PyTorch eager,
 #      float32 and conv TF32), cuda_gemm (each kernel: wgmma and mma.sync on Hopper), and conv --device
 #      cuda (ResNet-18's layers at batch 128, every precision, beside cuDNN; on Hopper once more with
-#      GRAFT_WGMMA=0 for the mma.sync kernels); skipped with GPU_CHECK_BENCH=0. GPU_CHECK_TILES=1 adds
+#      GRAFT_WGMMA=0 for the mma.sync kernels); skipped with GPU_CHECK_BENCH=0, or some of them with
+#      GPU_CHECK_BENCH=train,gemm,conv (any of the three). GPU_CHECK_TILES=1 adds
 #      the conv benchmark once more per block tile (GRAFT_CONV_TILE=64x64, 64x128, 128x128), to check the
 #      automatic choice
 # Logs go to $OUT when it is set, else to ${TMPDIR:-/tmp}/graft-gpu-check.
+# Where one command may run 10 minutes at most, split it (the second call reuses the first one's build):
+#   GPU_CHECK_QUICKSTART=0 GPU_CHECK_BENCH=0 tools/gpu-check.sh
+#   GRAFT_ADDON_PATH=$PWD/native/build-gpu/Release/graft.node GPU_CHECK_TESTS=0 GPU_CHECK_QUICKSTART=0 tools/gpu-check.sh
 # Exit status: 0 when every step passed, else 1; the summary at the end names the failed steps.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -102,11 +106,20 @@ quickstart_on_gpu() {
     process.exit(bad ? 1 : 0);"
 }
 
+# Whether GPU_CHECK_BENCH (1: all) names benchmark $1 (train, gemm or conv).
+bench_wanted() {
+  local wanted=${GPU_CHECK_BENCH:-1}
+  [[ "$wanted" == 1 || ",$wanted," == *",$1,"* ]]
+}
+
 benchmarks() {
-  node benchmarks/run.mjs train_cuda && node benchmarks/run.mjs cuda_gemm --sizes 1024,4096 &&
+  if bench_wanted train; then node benchmarks/run.mjs train_cuda || return 1; fi
+  if bench_wanted gemm; then node benchmarks/run.mjs cuda_gemm --sizes 1024,4096 || return 1; fi
+  if bench_wanted conv; then
     node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
-  if nvidia-smi --query-gpu=compute_cap --format=csv,noheader | grep -q '^9\.0'; then
-    GRAFT_WGMMA=0 node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
+    if nvidia-smi --query-gpu=compute_cap --format=csv,noheader | grep -q '^9\.0'; then
+      GRAFT_WGMMA=0 node benchmarks/run.mjs conv --device cuda --model resnet18 || return 1
+    fi
   fi
   if [[ "${GPU_CHECK_TILES:-0}" != 0 ]]; then
     for tile in 64x64 64x128 128x128; do
@@ -125,7 +138,9 @@ else
 fi
 step "TypeScript builds (native, core)" "$out/tsc.log" npx tsc -b native packages/core
 step "capabilities" "$out/capabilities.log" capabilities
-step "CUDA test suites" "$out/vitest-cuda.log" cuda_tests
+if [[ "${GPU_CHECK_TESTS:-1}" != 0 ]]; then
+  step "CUDA test suites" "$out/vitest-cuda.log" cuda_tests
+fi
 if [[ "${GPU_CHECK_QUICKSTART:-1}" != 0 ]]; then
   step "quickstart on cuda and cpu" "$out/quickstart.log" quickstart_on_gpu
 fi
@@ -133,7 +148,7 @@ if [[ "${GPU_CHECK_BENCH:-1}" != 0 ]]; then
   step "benchmarks (train_cuda, cuda_gemm, conv --device cuda)" "$out/bench.log" benchmarks
 fi
 
-grep -E "Test Files|Tests |×|FAIL" "$out/vitest-cuda.log" | tail -40 | tee -a "$summary" || true
+[[ -f "$out/vitest-cuda.log" ]] && { grep -E "Test Files|Tests |×|FAIL" "$out/vitest-cuda.log" | tail -40 | tee -a "$summary" || true; }
 if ((${#failed[@]})); then
   echo "gpu-check: FAILED steps: ${failed[*]} (logs in $out)" | tee -a "$summary"
   exit 1

@@ -46,12 +46,6 @@ struct WgmmaLayout {
   }
 };
 
-// The first `align`-byte boundary at or after p, by shared-memory address (which the swizzle is computed on).
-__device__ __forceinline__ unsigned char* align_shared(unsigned char* p, int align) {
-  const auto address = static_cast<uint64_t>(__cvta_generic_to_shared(p));
-  return p + ((align - address % align) % align);
-}
-
 template <typename Problem, typename T, bool BF16>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_wgmma_kernel(Problem pr, int64_t groups) {
 #if defined(GRAFT_CUDA_SIM) || defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -63,7 +57,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_wgmma_kernel(Problem p
 #else
   extern __shared__ __align__(128) unsigned char smem_raw[];
 #endif
-  unsigned char* const smem = align_shared(smem_raw, L::kAlign);
+  unsigned char* const smem = wgmma::align_shared(smem_raw, L::kAlign);
   const int tid = threadIdx.x, warpgroup = tid / 128, t = tid % 128;
   const int wg_row = L::first_row(warpgroup), wg_col = L::first_col(warpgroup);
   const I row0 = I(blockIdx.y) * T::kRows, col0 = I(blockIdx.x) * T::kCols;

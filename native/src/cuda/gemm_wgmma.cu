@@ -15,6 +15,7 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -50,12 +51,6 @@ struct Ring {
 __global__ void wgmma_probe_kernel(int* out) { *out = GRAFT_WGMMA_CODE; }
 
 #if GRAFT_WGMMA_CODE
-// The first 1024-byte boundary at or after p, by shared-memory address (which the swizzle is computed on).
-__device__ __forceinline__ unsigned char* align_shared(unsigned char* p) {
-  const auto address = static_cast<uint64_t>(__cvta_generic_to_shared(p));
-  return p + ((1024 - address % 1024) % 1024);
-}
-
 // The 4 wgmmas of one 128-byte K step: A is the warpgroup's 64 rows of stage sa, B all BN rows of sb;
 // each wgmma takes the next 32 bytes of K.
 template <bool BF16, int BN>
@@ -77,7 +72,7 @@ __global__ void __launch_bounds__(kThreads, 1) gemm_wgmma_kernel(MmaArgs args, G
   using R = Ring<BN>;
   constexpr int kLookahead = R::kStages - 2;  // K steps loaded ahead of the one being multiplied
   extern __shared__ __align__(128) unsigned char smem_raw[];
-  unsigned char* smem = align_shared(smem_raw);
+  unsigned char* smem = wgmma::align_shared(smem_raw, R::kAlign);
   auto stage_a = [&](int64_t step) { return smem + (step % R::kStages) * R::kStageBytes; };
   auto stage_b = [&](int64_t step) { return stage_a(step) + kBM * kRowBytes; };
   const int tid = threadIdx.x, warpgroup = tid / 128, lane = tid % 32;

@@ -33,6 +33,13 @@ __host__ __device__ __forceinline__ uint32_t swizzled(uint32_t offset) {
   return offset ^ (((offset >> 7) & mask) << 4);
 }
 
+// The first `align`-byte boundary at or after p, by shared-memory address (which the hardware's swizzle
+// is computed on; a tile must start on its 8-row group's boundary for the swizzles to agree).
+__device__ __forceinline__ unsigned char* align_shared(unsigned char* p, int align) {
+  const auto address = static_cast<uint64_t>(__cvta_generic_to_shared(p));
+  return p + ((align - address % align) % align);
+}
+
 // The descriptor of a K-major operand tile with swizzle S, from the address of its first row's K slice
 // (a later K slice of the same rows starts 32*k bytes on: the swizzle applies to the summed address).
 // Fields (PTX ISA, "Matrix Descriptor Format"): start address >> 4 in bits 0-13; leading byte offset >> 4

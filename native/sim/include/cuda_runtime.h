@@ -267,7 +267,7 @@ inline double __longlong_as_double(long long x) { return graft_sim_bits<double>(
 // The shared-window address of a byte of the running block's dynamic shared memory (the only shared
 // memory the kernels take addresses of). The simulated window puts dynamic shared memory at 0x480: on a
 // 128-byte boundary, as `extern __shared__ __align__(128)` asks, but not on a 1024-byte one, since nothing
-// promises that on a GPU; code that needs more alignment must make it (gemm_wgmma.cu does).
+// promises that on a GPU; code that needs more alignment must make it (wgmma::align_shared).
 inline size_t __cvta_generic_to_shared(const void* ptr) { return graft_sim::shared_window_address(ptr); }
 
 // Blocks run one at a time and fibers switch only at barriers, so a read-modify-write is atomic.

@@ -133,22 +133,8 @@ template <typename Op, typename I>
 __global__ void flat_quad_elementwise_kernel(Op op, int64_t quads, Divider<I> by_channels, Divider<I> by_hw) {
   constexpr int K = Op::kInputs;
   for_each_item<I>(quads, [&](I q) {
-    float lanes[K][4];
-#pragma unroll
-    for (int k = 0; k < K; ++k) {
-      const float4 v = reinterpret_cast<const float4*>(op.in[k])[q];
-      lanes[k][0] = v.x, lanes[k][1] = v.y, lanes[k][2] = v.z, lanes[k][3] = v.w;
-    }
     const I c = split3(q, by_channels, by_hw).mid;  // (n, c, offset / 4)
-    float r[4];
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      float v[K];
-#pragma unroll
-      for (int k = 0; k < K; ++k) v[k] = lanes[k][e];
-      r[e] = op(v, c);
-    }
-    reinterpret_cast<float4*>(op.out)[q] = make_float4(r[0], r[1], r[2], r[3]);
+    map_quad(op.in, op.out, q, [&](const float (&v)[K]) { return op(v, c); });
   });
 }
 

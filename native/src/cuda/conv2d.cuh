@@ -8,7 +8,8 @@
 // Each output is one thread's float32 sum in a fixed order (K in steps of 16, depth ascending), so results
 // are reproducible, and the same whichever block tile (64x64, 64x128 or 128x128, see Tile) computes them.
 // Here: the index geometry, the tiles, the loaders, the float32 and mma.sync kernels (the wgmma one is in
-// conv2d_wgmma.cuh) and the host's choice of tile and kernel; each op's file holds its problem (which operand element each matrix entry is)
+// conv2d_wgmma.cuh) and the host's choice of tile and kernel; each op's file holds its problem (which
+// operand element each matrix entry is)
 // and its launches (kernel launches live in .cu files, which the simulator's translator rewrites).
 #pragma once
 
@@ -340,9 +341,6 @@ KernelChoice<Problem, T> kernel_for(Precision precision, bool wgmma) {
   return {implicit_gemm_mma_kernel<Problem, T, false>, 0};
 }
 
-// Above 48 KB a kernel's dynamic shared memory must be asked for, once per kernel and device (conv2d_tiles.cu).
-void allow_shared_memory(const char* op, const void* kernel, size_t bytes, int device);
-
 // Calls launch_kernel(kernel, grid, shared_bytes) once, with Problem's kernel for the precision, tile
 // shape and device (wgmma where mma::wgmma_chosen says so), its grid (blockIdx.z the group) and dynamic
 // shared memory, and checks the launch; nothing for an empty output. The caller's launch_kernel is the
@@ -359,7 +357,7 @@ void launch(const char* op, int64_t m, int64_t cols, int64_t groups, Precision p
     const dim3 grid(static_cast<unsigned>(tiles_n), static_cast<unsigned>(tiles_m),
                     static_cast<unsigned>(groups < 65535 ? groups : 65535));
     const KernelChoice<Problem, T> choice = kernel_for<Problem, T>(precision, wgmma);
-    allow_shared_memory(op, reinterpret_cast<const void*>(choice.kernel), choice.shared_bytes, device);
+    allow_dynamic_shared_memory(op, reinterpret_cast<const void*>(choice.kernel), choice.shared_bytes, device);
     launch_kernel(choice.kernel, grid, choice.shared_bytes);
     GRAFT_CUDA_CHECK_LAUNCH(op, implicit_gemm_kernel);
   });

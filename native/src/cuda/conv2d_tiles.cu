@@ -1,13 +1,10 @@
-// The host's choice of block tile for the CUDA convolutions (conv2d.cuh), and their shared-memory requests.
+// The host's choice of block tile for the CUDA convolutions (conv2d.cuh).
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <mutex>
-#include <set>
 #include <string>
-#include <utility>
 
 #include "cuda/conv2d.cuh"
 
@@ -31,17 +28,6 @@ bool forced_tile(const char* op, TileShape& shape) {
 }
 
 }  // namespace
-
-void allow_shared_memory(const char* op, const void* kernel, size_t bytes, int device) {
-  constexpr size_t kDefaultLimit = 48 * 1024;
-  if (bytes <= kDefaultLimit) return;
-  static std::mutex mutex;
-  static std::set<std::pair<const void*, int>> allowed;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (allowed.count({kernel, device})) return;
-  GRAFT_CUDA_CHECK(op, cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
-  allowed.insert({kernel, device});
-}
 
 int64_t grid_blocks(TileShape shape, int64_t m, int64_t cols, int64_t groups) {
   const int64_t big = int64_t(1) << 20;

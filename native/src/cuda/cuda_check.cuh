@@ -36,6 +36,10 @@ cudaStream_t stream_for(const char* op, int device);
 // Compute capability major*10+minor of a device (require_device must have passed).
 int compute_capability(int device);
 
+// Lets `kernel` take `bytes` of dynamic shared memory on `device`: above 48 KB that must be asked for,
+// which this does once per kernel and device; nothing at or below.
+void allow_dynamic_shared_memory(const char* op, const void* kernel, size_t bytes, int device);
+
 // `count` T's of scratch device memory from the caching allocator for the launches of one op, given back
 // when it goes out of scope (also when a launch throws). Giving it back right after the launches are
 // queued is safe: the allocator hands the block out again only to work queued behind them on the same

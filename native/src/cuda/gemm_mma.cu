@@ -16,8 +16,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <mutex>
-#include <set>
 #include <string>
 #include <type_traits>
 
@@ -155,17 +153,7 @@ void multiply(const MmaArgs& args, bool wgmma, int tile_cols, const GemmParams& 
               cudaStream_t stream) {
   if (wgmma) return mma::multiply_wgmma<BF16>(args, tile_cols, p, c, device, stream);
   constexpr int bytes = kStages * 2 * kBM * kRowBytes;
-  // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
-  static std::mutex mutex;
-  static std::set<int> configured;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!configured.count(device)) {
-      GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_mma_kernel<BF16, kStages>,
-                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-      configured.insert(device);
-    }
-  }
+  allow_dynamic_shared_memory("cudaGemm", reinterpret_cast<const void*>(gemm_mma_kernel<BF16, kStages>), bytes, device);
   const dim3 grid(static_cast<unsigned>(args.tiles_m * args.tiles_n),
                   static_cast<unsigned>(std::min<int64_t>(args.batch, 65535)));
   gemm_mma_kernel<BF16, kStages><<<grid, kThreads, bytes, stream>>>(args, p, c);

@@ -37,29 +37,25 @@ __device__ __forceinline__ TileIndex block_tile(const MmaArgs& args, int pid) {
   return {first_m + (pid % per_group) % group_rows, (pid % per_group) / group_rows};
 }
 
-// Copies K step `kt` of the block's A and B rows into stage buffers sa, sb (128 rows x 8 chunks each,
-// tiles::swizzle128): thread t moves chunk t%8 of rows t/8, t/8 + 32, t/8 + 64, t/8 + 96. ga, gb point at
-// the thread's first chunk (thread_chunk); rows are kp_bytes apart in global memory.
+// The thread's first 16-byte chunk of a tile's rows in global memory: chunk t%8 of row t/8.
 __device__ __forceinline__ int64_t thread_chunk(int64_t kp_bytes, int tid) { return (tid / 8) * kp_bytes + (tid % 8) * 16; }
-__device__ __forceinline__ void load_stage(unsigned char* sa, unsigned char* sb, const unsigned char* ga,
-                                           const unsigned char* gb, int64_t kp_bytes, int64_t kt, int tid) {
-  const int64_t k_offset = kt * kRowBytes;
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const int row = tid / 8 + i * 32, slot = tiles::swizzle128(row, tid % 8) * 16;
-    tiles::cp_async16(sa + slot, ga + i * 32 * kp_bytes + k_offset);
-    tiles::cp_async16(sb + slot, gb + i * 32 * kp_bytes + k_offset);
-  }
-}
 
-// The wgmma kernel's loader (any number of rows, a multiple of 32): K step `kt` of ROWS rows into stage
-// buffer s, as load_stage does for one operand.
+// Copies K step `kt` of ROWS rows (a multiple of 32) into stage buffer s (ROWS rows x 8 chunks,
+// tiles::swizzle128): thread t moves chunk t%8 of rows t/8, t/8 + 32, ... g points at the thread's first
+// chunk (thread_chunk); rows are kp_bytes apart in global memory.
 template <int ROWS>
 __device__ __forceinline__ void load_rows(unsigned char* s, const unsigned char* g, int64_t kp_bytes, int64_t kt, int tid) {
   const int64_t k_offset = kt * kRowBytes;
 #pragma unroll
   for (int i = 0; i < ROWS / 32; ++i)
     tiles::cp_async16(s + tiles::swizzle128(tid / 8 + i * 32, tid % 8) * 16, g + i * 32 * kp_bytes + k_offset);
+}
+
+// K step `kt` of the block's 128 A rows and 128 B rows into stage buffers sa and sb.
+__device__ __forceinline__ void load_stage(unsigned char* sa, unsigned char* sb, const unsigned char* ga,
+                                           const unsigned char* gb, int64_t kp_bytes, int64_t kt, int tid) {
+  load_rows<kBM>(sa, ga, kp_bytes, kt, tid);
+  load_rows<kBN>(sb, gb, kp_bytes, kt, tid);
 }
 
 // C[i][j] = alpha*v (+ beta*C[i][j] unless beta == 0, which never reads C), inside C only.

@@ -187,17 +187,7 @@ namespace {
 template <bool BF16, int BN>
 void launch_wgmma(const MmaArgs& args, const GemmParams& p, float* c, int device, cudaStream_t stream) {
   constexpr int bytes = Ring<BN>::kSharedBytes;
-  // Above 48 KB, dynamic shared memory must be asked for, once per kernel and device.
-  static std::mutex mutex;
-  static std::map<int, bool> configured;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!configured[device]) {
-      GRAFT_CUDA_CHECK("cudaGemm", cudaFuncSetAttribute(gemm_wgmma_kernel<BF16, BN>,
-                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-      configured[device] = true;
-    }
-  }
+  allow_dynamic_shared_memory("cudaGemm", reinterpret_cast<const void*>(gemm_wgmma_kernel<BF16, BN>), bytes, device);
   const dim3 grid(static_cast<unsigned>(args.tiles_m * args.tiles_n),
                   static_cast<unsigned>(std::min<int64_t>(args.batch, 65535)));
   gemm_wgmma_kernel<BF16, BN><<<grid, kThreads, bytes, stream>>>(args, p, c);

@@ -3,7 +3,9 @@
 #include <cuda_runtime.h>
 
 #include <mutex>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cuda/cuda_check.cuh"
@@ -107,6 +109,17 @@ int compute_capability(int device) {
   std::lock_guard<std::mutex> lock(t.mutex);
   probe(t);
   return device >= 0 && device < t.count ? t.capability[static_cast<size_t>(device)] : 0;
+}
+
+void allow_dynamic_shared_memory(const char* op, const void* kernel, size_t bytes, int device) {
+  constexpr size_t kDefaultLimit = 48 * 1024;
+  if (bytes <= kDefaultLimit) return;
+  static std::mutex mutex;
+  static std::set<std::pair<const void*, int>> allowed;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (allowed.count({kernel, device})) return;
+  GRAFT_CUDA_CHECK(op, cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+  allowed.insert({kernel, device});
 }
 
 void synchronize(const char* op, int device) {
